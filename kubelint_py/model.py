@@ -94,6 +94,17 @@ class Finding:
 
 
 @dataclass(frozen=True, slots=True)
+class RuleInfo:
+    """What `kubelint rules` lists and `kubelint explain` prints, for every rule of every stage."""
+
+    id: str
+    category: str
+    severity: Severity  # the default; configuration may change it
+    summary: str  # one line
+    docs: str  # Markdown: "## What it does", "## Why it matters", "## Example", "## Fix"
+
+
+@dataclass(frozen=True, slots=True)
 class Problem:
     """What a check reports before the engine places it: where in the object, what is wrong, what to do.
 
