@@ -94,17 +94,26 @@ def check(
     result = engine.check(paths, options)
     if result.files == 0:
         fail(f"no manifest files (*.yaml, *.yml, *.json) under {', '.join(paths)}")
-    if output_format is Format.json:
-        sys.stdout.write(report.render_json(result))
-    else:
-        color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        sys.stdout.write(report.render_text(result, color=color))
+    _write_output(result, output_format)
     could_not_read = result.unreadable or any(f.rule.startswith("input/") and f.severity == Severity.ERROR
                                               for f in result.findings)
     if could_not_read:
         raise typer.Exit(EXIT_ERROR)
     if fail_on is not FailOn.never and any(f.severity >= Severity.parse(fail_on.value) for f in result.findings):
         raise typer.Exit(EXIT_FINDINGS)
+
+
+def _write_output(result, output_format: Format) -> None:
+    from kubelint_py import report
+
+    out = sys.stdout
+    utf8 = (out.encoding or "").lower().replace("-", "") == "utf8"
+    if hasattr(out, "reconfigure"):  # a terminal in another encoding gets \u escapes, not a crash
+        out.reconfigure(errors="backslashreplace")
+    if output_format is Format.json:
+        out.write(report.render_json(result, ascii_only=not utf8))
+    else:
+        out.write(report.render_text(result, color=out.isatty() and "NO_COLOR" not in os.environ))
 
 
 def main() -> None:

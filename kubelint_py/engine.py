@@ -31,14 +31,13 @@ class Report:
     kubernetes_version: str
     findings: list[Finding] = field(default_factory=list)
     files: int = 0
-    documents: int = 0  # YAML documents read
+    # Counted apart, so that a document lost on the way shows: documents == checked + unreadable.
+    documents: int = 0  # YAML documents read (an input that could not be read at all counts as one)
+    checked: int = 0  # documents that went through the checks
     unreadable: int = 0  # documents reported instead of checked: unparsable, not an object, no kind
     objects: int = 0  # objects checked (a List document holds several)
     stdin: str | None = None  # the text read from stdin, for showing offending lines
-
-    @property
-    def checked(self) -> int:
-        return self.documents - self.unreadable
+    max_file_bytes: int = loader.MAX_FILE_BYTES  # the limit the files were read with, for reading them again
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity == severity)
@@ -48,7 +47,7 @@ class Run:
     def __init__(self, options: Options):
         self.options = options
         self.schemas = Schemas(options.kubernetes_version, options.strict, options.schema_dirs)
-        self.report = Report(options.kubernetes_version)
+        self.report = Report(options.kubernetes_version, max_file_bytes=options.max_file_bytes)
         self.documents: list[Document] = []
         self.deferred: list[Document] = []  # objects whose schema may come from a CRD read later
 
@@ -61,22 +60,39 @@ class Run:
         report.findings.extend(loaded.findings)
         if path == loader.STDIN:
             report.stdin = loaded.text
+        report.checked += loaded.empty_lists
         for document in loaded.documents:
-            if self._is_object(document):
+            is_object = self._is_object(document)
+            if is_object:
                 self._check_object(document)
-            elif not document.base:  # a List's broken item is reported, the List itself was checked
+            if not document.base and not is_object:
                 report.unreadable += 1
+            elif document.base in ((), ("items", 0)):  # a List is checked once, broken items and all
+                report.checked += 1
         for document in loaded.documents:
             document.locate_fn.release()
         self.documents.extend(loaded.documents)
 
+    def walk_problem(self, finding: Finding) -> None:
+        """What walking a directory found: one that cannot be listed counts as an input not read."""
+        self.report.findings.append(finding)
+        if finding.severity == Severity.ERROR:
+            self.report.files += 1
+            self.report.documents += 1
+            self.report.unreadable += 1
+
     def _is_object(self, document: Document) -> bool:
         """Does it have the shape of a Kubernetes object? Reports what it lacks."""
         body = document.body
+        what = "List item" if document.base else "document"
         if not isinstance(body, dict):
-            what = {list: "a list", str: "a string", type(None): "empty"}.get(type(body), f"a {type(body).__name__}")
-            self._emit(document, Problem((), f"document is {what}, not a Kubernetes object",
+            self._emit(document, Problem((), f"{what} is {_kind_of_value(body)}, not a Kubernetes object",
                                          "Each document must be a mapping with apiVersion, kind and metadata.",
+                                         "schema/not-an-object"))
+            return False
+        if "apiVersion" not in body and "kind" not in body:  # some other YAML: Helm values, a config file
+            self._emit(document, Problem((), f"{what} has neither apiVersion nor kind: not a Kubernetes object",
+                                         "Exclude files that are not manifests with --exclude.",
                                          "schema/not-an-object"))
             return False
         shaped = True
@@ -87,10 +103,10 @@ class Run:
                 continue
             shaped = False
             if key not in body:
-                self._emit(document, Problem((), f"{key} is missing", f"Add {example}.", rule))
+                self._emit(document, Problem((), f"{key} is missing", f"Add {key}, e.g. {example}.", rule))
             else:
-                what = "empty" if value in ("", None) else f"a {type(value).__name__}, not a string"
-                self._emit(document, Problem((key,), f"{key} is {what}", f"Set {example}.", rule))
+                self._emit(document, Problem((key,), f"{key} is {_kind_of_value(value)}, not a string",
+                                             f"Set {key} to a string, e.g. {example}.", rule))
         return shaped
 
     def _check_object(self, document: Document) -> None:
@@ -120,9 +136,19 @@ class Run:
             problem.rule or "", problem.severity or Severity.ERROR, problem.message, problem.fix, problem.path))
 
 
+def _kind_of_value(value: object) -> str:
+    if value in ("", None):
+        return "empty"
+    return {bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "a list",
+            dict: "a mapping"}.get(type(value), f"a {type(value).__name__}")
+
+
 def check(paths: list[str], options: Options) -> Report:
     """Check every manifest under `paths` ("-" is stdin)."""
     run = Run(options)
-    for path in loader.discover(paths, options.exclude):
-        run.check_file(path)
+    for item in loader.discover(paths, options.exclude):
+        if isinstance(item, Finding):
+            run.walk_problem(item)
+        else:
+            run.check_file(item)
     return run.finish()
