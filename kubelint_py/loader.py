@@ -37,7 +37,8 @@ except ImportError:  # pragma: no cover - exercised where no C extension can be 
 
     C_PARSER = False
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.events import MappingEndEvent, MappingStartEvent, SequenceEndEvent, SequenceStartEvent, StreamEndEvent
+from ruamel.yaml.events import (MappingEndEvent, MappingStartEvent, ScalarEvent, SequenceEndEvent, SequenceStartEvent,
+                                StreamEndEvent)
 from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from ruamel.yaml.reader import ReaderError
 
@@ -517,7 +518,7 @@ def _syntax_finding(error: Exception, chunk: Chunk, index: int, file: str) -> Fi
         line = text.count("\n", 0, conflict.start())
         return _error(file, chunk.first_line + line + 1, 1, index, "yaml/merge-conflict",
                       "unresolved merge conflict marker", "Resolve the merge conflict and remove the markers.")
-    helm = _HELM.search(text)
+    helm = next((match for match in _HELM.finditer(text) if not _in_comment(text, match.start())), None)
     if helm:
         template = _helm_template(text.count("\n", 0, helm.start()), 0)
         return _error(file, chunk.first_line + template.line + 1, 1, index, template.rule, template.message,
@@ -527,21 +528,62 @@ def _syntax_finding(error: Exception, chunk: Chunk, index: int, file: str) -> Fi
     if not isinstance(error, MarkedYAMLError):
         return _error(file, chunk.first_line + 1, 1, index, "yaml/syntax", f"invalid YAML: {error}",
                       "Fix the YAML syntax here.")
-    mark, context_mark = error.problem_mark or error.context_mark, error.context_mark
+    mark = error.problem_mark or error.context_mark
     line, column = (mark.line, mark.column) if mark else (0, 0)
     last_line = text.rstrip().count("\n")
     if line > last_line:  # libyaml reports "unexpected end" past the text; point at its last line instead
         line, column = last_line, 0
-    problem, fix = error.problem or "invalid YAML", "Fix the YAML syntax here."
-    if error.context == "while scanning a quoted scalar" and context_mark and "unexpected" in problem:
-        line, column = context_mark.line, context_mark.column
-        problem, fix = "quoted string never closed", "Add the closing quote."
-    elif _character_at(text, line, column) == "\t":
-        problem, fix = "tab character; YAML indents with spaces only", "Replace the tab with spaces."
-    elif error.context:
-        where = f" at line {chunk.first_line + context_mark.line + 1}" if context_mark and context_mark.line != line else ""
-        problem = f"{problem} ({error.context}{where})"
+    line, column, problem, fix = _explain(error, text, line, column, chunk.first_line)
     return _error(file, chunk.first_line + line + 1, column + 1, index, "yaml/syntax", f"invalid YAML: {problem}", fix)
+
+
+def _explain(error: Any, text: str, line: int, column: int, first_line: int) -> tuple[int, int, str, str]:
+    """libyaml's complaint in the words of the usual mistake behind it, and where that mistake is."""
+    problem, context, context_mark = error.problem or "invalid YAML", error.context, error.context_mark
+    if context == "while scanning a quoted scalar" and context_mark and "unexpected" in problem:
+        return context_mark.line, context_mark.column, "quoted string never closed", "Add the closing quote."
+    quote = _quote_spanning_to(text, line)
+    if quote:  # a closing quote is missing: the string ran on to the next quote, and the YAML broke there
+        return (*quote, f"the quote opened here closes only at line {first_line + line + 1} (is a closing quote "
+                "missing?)", "Close the quote on this line.")
+    if _character_at(text, line, column) == "\t":
+        return line, column, "tab character; YAML indents with spaces only", "Replace the tab with spaces."
+    fix = "Fix the YAML syntax here."
+    if problem in _INDENTATION_PROBLEMS or problem.startswith("expected <block end>"):
+        fix = "Check the indentation of this line against the lines above it."
+    if context:
+        where = f" at line {first_line + context_mark.line + 1}" if context_mark and context_mark.line != line else ""
+        problem = f"{problem} ({context}{where})"
+    return line, column, problem, fix
+
+
+_INDENTATION_PROBLEMS = {"did not find expected key", "mapping values are not allowed here",
+                         "did not find expected '-' indicator"}
+
+
+def _in_comment(text: str, offset: int) -> bool:
+    return text[text.rfind("\n", 0, offset) + 1 : offset].lstrip().startswith("#")
+
+
+def _quote_spanning_to(text: str, line: int) -> tuple[int, int] | None:
+    """Where a quoted string starts if it spans several lines and ends on `line`, where parsing failed."""
+    parser = _Parser(text)
+    last = None
+    try:
+        while True:
+            event = parser.get_event()
+            if event.__class__ is ScalarEvent:
+                last = event
+            elif event.__class__ is StreamEndEvent:
+                return None
+    except YAMLError:
+        pass
+    finally:
+        if C_PARSER:
+            parser.dispose()
+    if last is None or last.style not in ("'", '"') or not last.start_mark.line < last.end_mark.line == line:
+        return None
+    return last.start_mark.line, last.start_mark.column
 
 
 def _character_at(text: str, line: int, column: int) -> str:
@@ -562,7 +604,7 @@ def _unacceptable_character(error: Any, chunk: Chunk, index: int, file: str) -> 
     line, column = before.count("\n"), offset - (before.rfind("\n") + 1)
     code = ord(chunk.text[offset]) if offset < len(chunk.text) else 0
     escape = f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
-    what = "NUL byte (binary data?)" if code == 0 else f"control character U+{code:04X}"
+    what = "NUL byte (binary data?)" if code == 0 else f"control character U+{code:04X} is not allowed"
     return _error(file, chunk.first_line + line + 1, column + 1, index, "yaml/syntax", f"invalid YAML: {what}",
                   f'Remove it, or write it as "{escape}" inside a double-quoted string.')
 
