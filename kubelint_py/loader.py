@@ -526,7 +526,8 @@ def _syntax_finding(error: Exception, chunk: Chunk, index: int, file: str) -> Fi
     if isinstance(error, ReaderError):
         return _unacceptable_character(error, chunk, index, file)
     if not isinstance(error, MarkedYAMLError):
-        return _error(file, chunk.first_line + 1, 1, index, "yaml/syntax", f"invalid YAML: {error}",
+        problem = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        return _error(file, chunk.first_line + 1, 1, index, "yaml/syntax", f"invalid YAML: {problem}",
                       "Fix the YAML syntax here.")
     mark = error.problem_mark or error.context_mark
     line, column = (mark.line, mark.column) if mark else (0, 0)
