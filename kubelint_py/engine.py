@@ -1,8 +1,8 @@
 """One `kubelint check` run: load → documents → schema → (apply simulation, rules) → sorted findings.
 
-Files are handled one at a time and their parse trees released afterwards, so memory follows the
-largest file rather than the whole input. What needs the whole input (custom resources, whose CRD
-may come later; set-wide checks) runs once every file has been read.
+Files are handled one at a time and each document's parse tree is released once it is checked, so
+parse trees never pile up; only the plain objects are kept. What needs the whole input (custom
+resources, whose CRD may come later; set-wide checks) runs once every file has been read.
 """
 
 from __future__ import annotations
@@ -61,7 +61,8 @@ class Run:
         if path == loader.STDIN:
             report.stdin = loaded.text
         report.checked += loaded.empty_lists
-        for document in loaded.documents:
+        documents = loaded.documents
+        for position, document in enumerate(documents):
             is_object = self._is_object(document)
             if is_object:
                 self._check_object(document)
@@ -69,9 +70,9 @@ class Run:
                 report.unreadable += 1
             elif document.base in ((), ("items", 0)):  # a List is checked once, broken items and all
                 report.checked += 1
-        for document in loaded.documents:
-            document.locate_fn.release()
-        self.documents.extend(loaded.documents)
+            if position + 1 == len(documents) or documents[position + 1].index != document.index:
+                document.locate_fn.release()  # its YAML document is checked: free the parse tree
+        self.documents.extend(documents)
 
     def walk_problem(self, finding: Finding) -> None:
         """What walking a directory found: one that cannot be listed counts as an input not read."""

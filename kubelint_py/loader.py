@@ -24,6 +24,7 @@ MAX_DEPTH = 256  # collections nested in one document; real objects stay under ~
 # libyaml's composer recurses in C, one stack frame per level: near 25,000 levels it overflows an
 # 8 MiB stack and kills the process. Documents that might nest deeper than this are measured first.
 SAFE_PARSE_DEPTH = 5000
+RELEASE_ABOVE = 1024 * 1024  # files larger than this keep no parse tree between loading and checking
 ALIAS_BUDGET = 100_000  # nodes an alias may expand to per document; stops "billion laughs" early
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 STDIN = "-"
@@ -446,6 +447,8 @@ def _load_chunk(chunk: Chunk, index: int, result: Loaded) -> int:
                 column + 1, index, NO_OBJECT, ""))
         locator = Locator(chunk, number)
         _add_objects(body, index, locator, origin, result)
+    if len(result.text) > RELEASE_ABOVE:  # a big file: keep no parse tree; positions compose it again
+        chunk.release()
     return index
 
 
