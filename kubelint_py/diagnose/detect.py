@@ -23,6 +23,7 @@ _STARTS = (
 )
 _FIRST = frozenset("NLa" "ki{[-")
 _PROMPT = re.compile(r"^\S*[$#>%] +(?:sudo +)?kubectl |^kubectl +\w")
+_ASSIGNED = re.compile(r"^Successfully assigned (?P<namespace>[^/\s]+)/")
 EXPECTED = ("expected the output of kubectl describe pod|node, kubectl get pod -o yaml|json, kubectl get events "
             "(plain, -A or -o wide), kubectl events, kubectl get pods or kubectl get nodes")
 
@@ -122,6 +123,9 @@ def gather(parsed: Parsed) -> None:
             _merge(kept, subject)
     by_node = {node.name: node for node in parsed.nodes}
     for event in parsed.loose_events:
+        if event.namespace is None and event.reason == "Scheduled":
+            assigned = _ASSIGNED.match(event.message)  # "Successfully assigned shop/web-1 to node-1"
+            event.namespace = assigned["namespace"] if assigned else None
         if event.kind == "Node":
             node = by_node.get(event.name or "")
             if node is None:
@@ -135,6 +139,10 @@ def gather(parsed: Parsed) -> None:
             subject = merged[key] = Subject(key[0], event.namespace, key[2], "events")
             order.append(subject)
         subject.events.append(event)
+    namespaces = {s.namespace for s in order if s.namespace}
+    if len(namespaces) == 1:  # `kubectl get events` without -A lists one namespace, the input's
+        for subject in order:
+            subject.namespace = subject.namespace or next(iter(namespaces))
     parsed.subjects = order
     parsed.loose_events = []
 

@@ -31,6 +31,7 @@ PROGRESS = {"Scheduled": {"scheduling"}, "Pulled": {"image-pull"},
 MAX_EVIDENCE = 6
 _ASSIGNED = re.compile(r"^Successfully assigned (?:[^/\s]+/)?\S+ to (?P<node>\S+)")
 _IMAGE_IN_MESSAGE = re.compile(r'image "(?P<image>[^"]+)"')
+_CONTAINER_IN_MESSAGE = re.compile(r'(?:failed container[= ]|(?:Created|Started|Stopping) container |Container )"?(?P<container>[a-z0-9][a-z0-9-]*)')
 _INCIDENTAL_TAINT = re.compile(r"node-role\.kubernetes\.io/(?:control-plane|master)")
 # Evidence lines that make a cause's field concrete: the memory limit next to OOMKilled, the probe
 # definition next to its failures.
@@ -135,6 +136,8 @@ def display_status(subject: Subject) -> str:
     if not subject.has_state:
         return ""
     status = subject.reason or subject.phase
+    if subject.conditions.get("PodScheduled", ("", ""))[:2] == ("False", "SchedulingGated"):
+        status = "SchedulingGated"
     initializing = False
     for i, container in enumerate(subject.init_containers):
         if container.state == "terminated" and container.terminated and container.terminated.exit_code == 0:
@@ -282,10 +285,13 @@ def _fit_facts(message: str, quote: str, when: float | None) -> list[Fact]:
         return []
     facts = []
     total = fit.total or max((n for n, _ in fit.reasons), default=0)
+    tainted = any("taint" in r and not _INCIDENTAL_TAINT.search(r) for _, r in fit.reasons)
     for count, reason in fit.reasons:
         weight = count / total if total else 1.0
         if _INCIDENTAL_TAINT.search(reason) and len(fit.reasons) > 1:
             weight *= 0.4  # control-plane nodes refuse ordinary pods by design
+        if tainted and reason.startswith("Insufficient ") and "/" in reason:
+            weight *= 0.6  # extended resources (GPUs) live on dedicated, tainted nodes: the taint is the block
         facts.append(Fact("fit", "", reason, quote, when=when, weight=max(weight, 0.3),
                           values={"count": str(count), "total": str(fit.total or "?")}))
     return facts
@@ -489,6 +495,10 @@ def _values(candidate: _Candidate, subject: Subject | None, node: Node | None) -
             image = _IMAGE_IN_MESSAGE.search(fact.text)
             if image:
                 values["image"] = image["image"]
+        if fact.kind == "event" and not values.get("container"):
+            named = _CONTAINER_IN_MESSAGE.search(fact.text)
+            if named:
+                values["container"] = named["container"]
         if fact.kind == "event" and fact.reason in ("Unhealthy", "Killing") and "probe_failure" not in values:
             if fact.reason == "Unhealthy":
                 values["probe_failure"] = _probe_failure(fact.text.partition("failed:")[2])
@@ -581,7 +591,8 @@ def diagnose_node(node: Node) -> Entry:
 
 def diagnose(parsed: Parsed) -> list[Entry]:
     nodes = {node.name: node for node in parsed.nodes}
-    entries = [diagnose_subject(subject, _related_node(subject, nodes)) for subject in parsed.subjects]
+    entries = [diagnose_subject(subject, _related_node(subject, nodes)) for subject in parsed.subjects
+               if subject.source != "events" or any(e.type == "Warning" for e in subject.events)]
     entries.extend(diagnose_node(node) for node in parsed.nodes)
     link(entries)
     return entries
