@@ -199,6 +199,8 @@ def open_stages(subject: Subject, status: str, node_down: bool) -> set[str] | No
     if subject.kind != "Pod" or not subject.has_state:
         return None
     stages = {"eviction-node"} if node_down else set()
+    if subject.conditions.get("DisruptionTarget", ("",))[0] == "True":
+        stages.add("eviction-node")  # evicted, preempted or deleted by the taint manager (1.26+)
     if subject.deleting:
         return stages | {"termination", "eviction-node"}
     if subject.reason in EVICTION_REASONS or subject.reason.startswith("OutOf") or status in ("Unknown", "Evicted"):
@@ -236,7 +238,9 @@ def open_stages(subject: Subject, status: str, node_down: bool) -> set[str] | No
     if container.ready is False:
         return stages | {"probes"} | ({"runtime"} if container.restarts else set())
     if any(c.last and c.last.reason == "OOMKilled" for c in subject.containers):
-        return stages | {"completed-ok", "runtime"}
+        stages |= {"runtime"}  # running again, but the next OOM kill is only a matter of time
+    if container.restarts:
+        stages |= {"probes"}  # liveness kills in the (hour-long) event history are still going on
     return stages | {"completed-ok"}
 
 
@@ -276,7 +280,11 @@ def _state_facts(container: Container) -> list[Fact]:
 
 
 def _first_line(text: str | None) -> str | None:
-    return text.splitlines()[0] if text else text
+    """A multi-line termination message as its first and last lines: a traceback's last line says what failed."""
+    if not text:
+        return text
+    lines = [line for line in text.splitlines() if line.strip()]
+    return lines[0] if len(lines) < 2 else f"{lines[0]} … {lines[-1].strip()}"
 
 
 def _fit_facts(message: str, quote: str, when: float | None) -> list[Fact]:
