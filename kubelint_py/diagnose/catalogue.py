@@ -102,9 +102,15 @@ def cause(cause_id: str) -> Cause | None:
 
 
 def fill(template: str, values: dict[str, str]) -> str:
-    """Replace {name} placeholders; a value the input does not give reads as <name>."""
-    return _PLACEHOLDER.sub(lambda m: str(values[m[1]]) if values.get(m[1]) not in (None, "") else f"<{m[1]}>",
-                            template)
+    """Replace {name} placeholders; a value the input does not give reads as <name> (a {..._note}
+    is optional and left out)."""
+    def value(match: re.Match) -> str:
+        name = match[1]
+        if values.get(name) not in (None, ""):
+            return str(values[name])
+        return "" if name.endswith("_note") else f"<{name}>"
+
+    return _PLACEHOLDER.sub(value, template)
 
 
 def explain_cause(cause_id: str) -> str | None:
