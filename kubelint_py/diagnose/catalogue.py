@@ -56,6 +56,7 @@ class Cause:
     generic: bool = False
     healthy: bool = False
     for_node: bool = False
+    only_running: bool = False
     field: str = ""
 
 
@@ -75,7 +76,8 @@ def _cause(entry: dict) -> Cause:
         cid, entry["stage"], entry["status"], entry["summary"].strip(), entry["fix"].strip(),
         tuple(entry.get("confirm") or ()), entry["docs"].strip(), entry["example"], float(entry["confidence"]),
         tuple(_sign(s, cid) for s in entry["when"]), tuple(_sign(s, cid) for s in entry.get("support") or ()),
-        bool(entry.get("generic")), bool(entry.get("healthy")), entry.get("for") == "node", entry.get("field", ""),
+        bool(entry.get("generic")), bool(entry.get("healthy")), entry.get("for") == "node",
+        bool(entry.get("only-running")), entry.get("field", ""),
     )
 
 

@@ -253,7 +253,7 @@ class _PodReader:
             self.state_field(container, key, value, raw)
         elif indent == 6 and self.sub in ("Limits", "Requests"):
             (container.limits if self.sub == "Limits" else container.requests)[key] = value
-            container.quotes[f"{self.sub.lower()}.{key}"] = quote(raw)
+            container.quotes[f"{self.sub.lower()}.{key}"] = f"{self.sub}:  {quote(raw)}"
 
     def container_field(self, container: Container, key: str, value: str, raw: str) -> None:
         self.sub = key

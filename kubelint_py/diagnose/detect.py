@@ -111,14 +111,11 @@ def _read_objects(lines: list[str], file: str, first_line: int, parsed: Parsed) 
 
 def gather(parsed: Parsed) -> None:
     """Merge what several inputs said about the same object and attach loose events to their object."""
-    merged: dict[tuple, Subject] = {}
-    order: list[Subject] = []
+    objects = _Objects()
     for subject in parsed.subjects:
-        key = (subject.kind, subject.namespace, subject.name)
-        kept = _find(merged, key)
+        kept = objects.find(subject.kind, subject.namespace, subject.name)
         if kept is None:
-            merged[key] = subject
-            order.append(subject)
+            objects.add(subject)
         else:
             _merge(kept, subject)
     by_node = {node.name: node for node in parsed.nodes}
@@ -133,32 +130,37 @@ def gather(parsed: Parsed) -> None:
                 parsed.nodes.append(node)
             node.events.append(event)
             continue
-        key = (event.kind or "Pod", event.namespace, event.name or "")
-        subject = _find(merged, key)
+        kind, name = event.kind or "Pod", event.name or ""
+        subject = objects.find(kind, event.namespace, name)
         if subject is None:
-            subject = merged[key] = Subject(key[0], event.namespace, key[2], "events")
-            order.append(subject)
+            subject = objects.add(Subject(kind, event.namespace, name, "events"))
         subject.events.append(event)
-    namespaces = {s.namespace for s in order if s.namespace}
+    namespaces = {s.namespace for s in objects.order if s.namespace}
     if len(namespaces) == 1:  # `kubectl get events` without -A lists one namespace, the input's
-        for subject in order:
+        for subject in objects.order:
             subject.namespace = subject.namespace or next(iter(namespaces))
-    parsed.subjects = order
+    parsed.subjects = objects.order
     parsed.loose_events = []
 
 
-def _find(merged: dict[tuple, Subject], key: tuple) -> Subject | None:
-    """The same object, allowing one side not to know its namespace (`kubectl get events` without -A)."""
-    found = merged.get(key)
-    if found is not None:
-        return found
-    kind, namespace, name = key
-    for (k, ns, n), subject in merged.items():
-        if k == kind and n == name and (ns is None or namespace is None):
-            if subject.namespace is None:
-                subject.namespace = namespace
-            return subject
-    return None
+class _Objects:
+    """Subjects by kind and name, allowing one side not to know the namespace (`get events` without -A)."""
+
+    def __init__(self) -> None:
+        self.order: list[Subject] = []
+        self.by_name: dict[tuple[str, str], list[Subject]] = {}
+
+    def add(self, subject: Subject) -> Subject:
+        self.order.append(subject)
+        self.by_name.setdefault((subject.kind, subject.name), []).append(subject)
+        return subject
+
+    def find(self, kind: str, namespace: str | None, name: str) -> Subject | None:
+        for subject in self.by_name.get((kind, name), ()):
+            if subject.namespace == namespace or subject.namespace is None or namespace is None:
+                subject.namespace = subject.namespace or namespace
+                return subject
+        return None
 
 
 def _merge(kept: Subject, other: Subject) -> None:

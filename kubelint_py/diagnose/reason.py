@@ -16,6 +16,7 @@ from functools import lru_cache
 
 from kubelint_py.diagnose import scheduler
 from kubelint_py.diagnose.catalogue import Cause, Sign, catalogue, fill
+from kubelint_py.diagnose.describe import quote
 from kubelint_py.diagnose.model import STAGES, Container, Event, Node, Parsed, Subject
 
 PRE_START = frozenset(("image-pull", "volume-config", "container-create"))
@@ -445,10 +446,13 @@ def _why_out(stage: str, open_: set[str], status: str) -> str:
 
 
 def choose(candidates: dict[str, _Candidate], open_: set[str] | None, passed: dict[str, float],
-           status: str) -> tuple[list[_Candidate], list[RuledOut]]:
+           status: str, running: bool = True) -> tuple[list[_Candidate], list[RuledOut]]:
     kept, ruled_out = [], []
     for candidate in candidates.values():
         stage = candidate.cause.stage
+        if candidate.cause.only_running and not running:
+            ruled_out.append(RuledOut(candidate.cause, "a symptom: the container is not running, so it cannot be ready"))
+            continue
         if open_ is not None and stage not in open_:
             if not candidate.cause.generic and not candidate.cause.healthy:
                 ruled_out.append(RuledOut(candidate.cause, _why_out(stage, open_, status)))
@@ -535,8 +539,9 @@ def _diagnosis(candidate: _Candidate, subject: Subject | None, node: Node | None
         if state:
             evidence.append(state)
     for fact in sorted(candidate.facts, key=lambda f: f.when if f.when is not None else float("-inf")):
-        if fact.quote and fact.quote not in evidence:
-            evidence.append(fact.quote)
+        line = quote(fact.quote)  # table rows are kept raw until they become evidence
+        if line and line not in evidence:
+            evidence.append(line)
     if container is not None:
         for key in _FIELD_QUOTES.get(cause.field, ()):
             if container.quotes.get(key) and container.quotes[key] not in evidence:
@@ -571,7 +576,9 @@ def diagnose_subject(subject: Subject, node: Node | None) -> Entry:
     facts = subject_facts(subject, status, node)
     open_ = open_stages(subject, status, _node_down(node, subject))
     passed = _progress(subject) if open_ is None else {}
-    kept, ruled_out = choose(_match(facts, for_node=False), open_, passed, status)
+    focus = focus_container(subject) if subject.has_state else None
+    running = focus is None or focus.state == "running"
+    kept, ruled_out = choose(_match(facts, for_node=False), open_, passed, status, running)
     entry = Entry(subject.kind, subject.namespace, subject.name, status, readiness(subject),
                   [_diagnosis(c, subject, node) for c in kept], ruled_out, subject=subject, node=node)
     if not entry.status and entry.diagnoses:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 
 from kubelint_py.diagnose import Result
@@ -33,17 +32,21 @@ def to_json(result: Result) -> str:
     return json.dumps({"pods": pods}, indent=2, ensure_ascii=False) + "\n"
 
 
-def to_text(result: Result, color: bool = False, width: int = 120) -> str:
-    from rich.console import Console
+# ANSI styles for a terminal: the output of a whole-cluster events dump runs to thousands of entries,
+# which plain string building prints in milliseconds.
+_STYLES = {"bold": "1", "dim": "2", "red": "1;31", "green": "32", "yellow": "33", "cyan": "36"}
 
-    buffer = io.StringIO()
-    console = Console(file=buffer, force_terminal=color, color_system="standard" if color else None,
-                      no_color=not color, highlight=False, width=width, soft_wrap=True)
+
+def to_text(result: Result, color: bool = False) -> str:
+    def paint(text: str, style: str) -> str:
+        return f"\x1b[{_STYLES[style]}m{text}\x1b[0m" if color else text
+
+    lines: list[str] = []
     for entry in result.entries:
-        _entry(console, entry)
-        console.print()
-    console.print(_summary(result))
-    return buffer.getvalue()
+        _entry(lines, entry, paint)
+        lines.append("")
+    lines.append(_summary(result))
+    return "\n".join(lines) + "\n"
 
 
 def _ref(entry: Entry) -> str:
@@ -55,43 +58,34 @@ def _clip(text: str) -> str:
     return text if len(text) <= MAX_QUOTE else text[:MAX_QUOTE - 1] + "…"
 
 
-def _entry(console, entry: Entry) -> None:
-    from rich.markup import escape
-
+def _entry(lines: list[str], entry: Entry, paint) -> None:
     ready = {True: "ready", False: "not ready", None: ""}[entry.ready]
-    style = "green" if entry.healthy else "bold red"
-    head = "  ".join(p for p in (f"[bold]{escape(_ref(entry))}[/]", f"[{style}]{escape(entry.status or '?')}[/]",
-                                 f"[dim]{ready}[/]" if ready else "") if p)
-    console.print(head)
+    head = [paint(_ref(entry), "bold"), paint(entry.status or "?", "green" if entry.healthy else "red")]
+    lines.append("  ".join(head + ([paint(ready, "dim")] if ready else [])))
     if not entry.diagnoses:
-        for note in entry.notes:
-            console.print(f"  [yellow]note:[/] {escape(note)}")
+        lines.extend(f"  {paint('note:', 'yellow')} {note}" for note in entry.notes)
         return
     root, *others = entry.diagnoses
-    console.print(f"  [cyan]{root.cause.stage}[/] · [bold]{root.cause.id}[/] · confidence {root.confidence:.2f}")
-    console.print(f"  {escape(root.summary)}")
+    lines.append(f"  {paint(root.cause.stage, 'cyan')} · {paint(root.cause.id, 'bold')} · "
+                 f"confidence {root.confidence:.2f}")
+    lines.append(f"  {root.summary}")
     if not root.cause.healthy:
         if root.evidence:
-            console.print("  [dim]evidence:[/]")
-            for line in root.evidence:
-                console.print(f"    [dim]│[/] {escape(_clip(line))}")
-        console.print(f"  [green]fix:[/] {escape(root.fix)}")
+            lines.append(f"  {paint('evidence:', 'dim')}")
+            lines.extend(f"    {paint('│', 'dim')} {_clip(line)}" for line in root.evidence)
+        lines.append(f"  {paint('fix:', 'green')} {root.fix}")
         if root.manifest:
-            console.print(f"  [green]change:[/] {escape(root.manifest['file'])}:{root.manifest['line']}")
+            lines.append(f"  {paint('change:', 'green')} {root.manifest['file']}:{root.manifest['line']}")
         if root.commands:
-            console.print("  [dim]confirm:[/]")
-            for command in root.commands:
-                console.print(f"    $ {escape(command)}")
+            lines.append(f"  {paint('confirm:', 'dim')}")
+            lines.extend(f"    $ {command}" for command in root.commands)
     if others:
-        console.print("  [dim]also possible:[/]")
-        for other in others:
-            console.print(f"    {other.confidence:.2f} {other.cause.id} ({other.cause.stage}): {escape(other.summary)}")
+        lines.append(f"  {paint('also possible:', 'dim')}")
+        lines.extend(f"    {o.confidence:.2f} {o.cause.id} ({o.cause.stage}): {o.summary}" for o in others)
     if entry.ruled_out:
-        console.print("  [dim]ruled out:[/]")
-        for out in entry.ruled_out:
-            console.print(f"    [dim]{out.cause.id} ({out.cause.stage}): {escape(out.why)}[/]")
-    for note in entry.notes:
-        console.print(f"  [yellow]note:[/] {escape(note)}")
+        lines.append(f"  {paint('ruled out:', 'dim')}")
+        lines.extend(paint(f"    {o.cause.id} ({o.cause.stage}): {o.why}", "dim") for o in entry.ruled_out)
+    lines.extend(f"  {paint('note:', 'yellow')} {note}" for note in entry.notes)
 
 
 def _summary(result: Result) -> str:

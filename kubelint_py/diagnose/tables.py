@@ -52,7 +52,7 @@ def _event(cells: dict[str, str], line: str) -> Event:
     component, _, host = source.partition(",")
     return Event(cells["type"], cells.get("reason", ""), cells.get("message", ""), component.strip(), host.strip(),
                  count, -last if last is not None else None, kind, cells.get("namespace") or None, name,
-                 cells.get("subobject", ""), quote(line))
+                 cells.get("subobject", ""), line.strip())
 
 
 # STATUS of `kubectl get pods` as the printer derives it (printPod), turned back into the state that
