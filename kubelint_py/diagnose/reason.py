@@ -268,7 +268,7 @@ def _state_facts(container: Container) -> list[Fact]:
         t = container.terminated
         facts.append(Fact("terminated", t.reason, f"exit={t.exit_code} {t.message}".strip(),
                           _join(q.get("state"), q.get("state.Reason"), q.get("state.Exit Code"),
-                                _first_line(q.get("state.Message"))), container))
+                                _message(t.message)), container))
     elif container.state == "running" and container.ready is not None:
         facts.append(Fact("running", "Ready" if container.ready else "NotReady", "",
                           _join(q.get("state"), q.get("ready")), container))
@@ -276,16 +276,16 @@ def _state_facts(container: Container) -> list[Fact]:
         t = container.last
         facts.append(Fact("last", t.reason, f"exit={t.exit_code} {t.message}".strip(),
                           _join(q.get("last"), q.get("last.Reason"), q.get("last.Exit Code"),
-                                _first_line(q.get("last.Message"))), container))
+                                _message(t.message)), container))
     return facts
 
 
-def _first_line(text: str | None) -> str | None:
-    """A multi-line termination message as its first and last lines: a traceback's last line says what failed."""
-    if not text:
-        return text
-    lines = [line for line in text.splitlines() if line.strip()]
-    return lines[0] if len(lines) < 2 else f"{lines[0]} … {lines[-1].strip()}"
+def _message(text: str) -> str:
+    """A termination message as its first and last lines: a traceback's last line says what failed."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines:
+        return ""
+    return f"Message:  {lines[0]}" + (f" … {lines[-1]}" if len(lines) > 1 else "")
 
 
 def _fit_facts(message: str, quote: str, when: float | None) -> list[Fact]:
@@ -459,7 +459,8 @@ def choose(candidates: dict[str, _Candidate], open_: set[str] | None, passed: di
             continue
         resolved = _resolved(candidate, passed)
         if resolved:
-            ruled_out.append(RuledOut(candidate.cause, resolved))
+            if not candidate.cause.generic:
+                ruled_out.append(RuledOut(candidate.cause, resolved))
             continue
         kept.append(candidate)
     specific_stages = {c.cause.stage for c in kept if not c.cause.generic and not c.cause.healthy}

@@ -79,9 +79,9 @@ def fit_error(total: int, reasons: dict[str, int], prefilter: str | None = None,
         main = f"0/{total} nodes are available: {prefilter}."
         post = f"0/{total} nodes are available: {total} {NOT_HELPFUL}."
     else:
-        main = f"0/{total} nodes are available: " + ", ".join(f"{n} {r}" for r, n in sorted(reasons.items())) + "."
+        main = f"0/{total} nodes are available: " + ", ".join(sorted(f"{n} {r}" for r, n in reasons.items())) + "."
         helpful = sum(n for r, n in reasons.items() if _RESOLVABLE.match(r))
         post_reasons = {NO_VICTIMS: min(helpful, total), NOT_HELPFUL: max(total - helpful, 0)}
         post = f"0/{total} nodes are available: " + ", ".join(
-            f"{n} {r}" for r, n in sorted(post_reasons.items()) if n) + "."
+            sorted(f"{n} {r}" for r, n in post_reasons.items() if n)) + "."
     return f"{main} preemption: {post}" if preemption else main
