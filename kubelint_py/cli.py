@@ -76,6 +76,8 @@ def check(
     exclude: Annotated[Optional[List[str]], typer.Option("--exclude", help="Skip paths matching this glob (repeatable).")] = None,
     max_file_size: Annotated[int, typer.Option("--max-file-size", metavar="MIB", min=1,
                                                help="Largest file read, in MiB.")] = 32,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1,
+                                                help="Worker processes (default: the number of CPUs).")] = None,
 ) -> None:
     """Validate manifests against the Kubernetes schemas and report every problem with its line."""
     from kubelint_py import engine, report
@@ -89,7 +91,7 @@ def check(
     options = engine.Options(
         kubernetes_version=version, strict=strict, schema_dirs=tuple(schema_dir or ()),
         ignore_missing_schemas=ignore_missing_schemas, exclude=tuple(exclude or ()),
-        max_file_bytes=max_file_size * 1024 * 1024,
+        max_file_bytes=max_file_size * 1024 * 1024, jobs=jobs or _cpu_count(),
     )
     result = engine.check(paths, options)
     if result.files == 0:
@@ -105,6 +107,13 @@ def check(
         raise typer.Exit(EXIT_ERROR)
     if fail_on is not FailOn.never and any(f.severity >= Severity.parse(fail_on.value) for f in result.findings):
         raise typer.Exit(EXIT_FINDINGS)
+
+
+def _cpu_count() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def main() -> None:
