@@ -81,7 +81,7 @@ def check(
     ignore_missing_schemas: Annotated[bool, typer.Option("--ignore-missing-schemas",
                                                          help="Say nothing about custom resources without a schema.")] = False,
     output_format: Annotated[Optional[List[Format]], typer.Option(
-        "--format", "-f", help="Report format (repeatable; the n-th --output receives the n-th --format).")] = None,
+        "--format", "-f", help="Report format (repeatable, with an --output each or one on stdout).")] = None,
     output: Annotated[Optional[List[str]], typer.Option(
         "--output", "-o", metavar="FILE",
         help="Write the report to FILE instead of stdout; the terminal still gets the text report (repeatable).")] = None,
@@ -142,26 +142,44 @@ def check(
 
 
 _FORMAT_BY_SUFFIX = ((".sarif", "sarif"), (".sarif.json", "sarif"), (".json", "json"), (".xml", "junit"),
-                     (".txt", "text"))
+                     (".txt", "text"), (".log", "text"))
 
 
 def _destinations(formats: list[Format], outputs: list[str]) -> list[tuple[str, str | None]]:
-    """(format, file or None for stdout) pairs: the n-th --output receives the n-th --format.
+    """(format, file or None for stdout) pairs, in the order the formats were given.
 
-    An --output beyond the formats given takes its format from its extension (.sarif, .json, .xml,
-    .txt). When every report goes to a file, the terminal still gets the text report.
+    Each --output takes the --format its extension names (.sarif, .json, .xml for JUnit, .txt), else
+    the next --format that has no file yet; an --output left over takes its format from its extension
+    alone. Formats without a file go to stdout; when every report goes to a file, the terminal still
+    gets the text report.
     """
-    names = [f.value for f in formats]
-    for path in outputs[len(names):]:
-        guess = next((name for suffix, name in _FORMAT_BY_SUFFIX if path.endswith(suffix)), None)
-        if guess is None:
-            fail(f"--output {path} has no --format: add one, e.g. --format sarif --output {path}")
-        names.append(guess)
-    pairs: list[tuple[str, str | None]] = [(name, outputs[i] if i < len(outputs) else None)
-                                           for i, name in enumerate(names or ["text"])]
-    if all(destination is not None for _, destination in pairs):
+    names = [f.value for f in formats] or ([] if outputs else ["text"])
+    files: list[str | None] = [None] * len(names)
+    leftover = []
+    for path in outputs:
+        named = _format_of(path)
+        slot = next((i for i, name in enumerate(names) if name == named and files[i] is None), None)
+        if slot is None:
+            leftover.append(path)
+        else:
+            files[slot] = path
+    for path in leftover:
+        slot = next((i for i, file in enumerate(files) if file is None), None)
+        if slot is None:
+            if _format_of(path) is None:
+                fail(f"--output {path} has no --format: add one, e.g. --format sarif --output {path}")
+            names.append(_format_of(path))
+            files.append(path)
+        else:
+            files[slot] = path
+    pairs = list(zip(names, files))
+    if all(file is not None for file in files):
         pairs.append(("text", None))
     return pairs
+
+
+def _format_of(path: str) -> str | None:
+    return next((name for suffix, name in _FORMAT_BY_SUFFIX if path.endswith(suffix)), None)
 
 
 def _write(text: str, destination: str | None) -> None:

@@ -161,3 +161,17 @@ def test_unwritable_output_is_a_clear_error(kubelint, tmp_path):
     result = kubelint("check", CHECK / "types.yaml", "--format", "json", "--output", tmp_path / "missing" / "r.json")
     assert result.exit_code == 2
     assert result.stderr.startswith("kubelint: error: cannot write") and "Traceback" not in result.stderr
+
+
+def test_each_output_takes_the_format_its_extension_names(kubelint, tmp_path):
+    sarif = tmp_path / "kubelint.sarif"
+    result = kubelint("check", CHECK / "types.yaml", "--format", "github", "--format", "sarif", "--output", sarif)
+    assert json.loads(sarif.read_text())["version"] == "2.1.0"
+    assert result.stdout.startswith("::error file=")  # github went to stdout
+    assert "Kubernetes" not in result.stdout  # no text report: a format already went to the terminal
+
+
+def test_outputs_without_a_telling_extension_pair_in_order(kubelint, tmp_path):
+    first, second = tmp_path / "first.out", tmp_path / "second.out"
+    kubelint("check", CHECK / "types.yaml", "-f", "junit", "-f", "json", "-o", first, "-o", second)
+    assert first.read_text().startswith("<?xml") and json.loads(second.read_text())["findings"]
