@@ -54,7 +54,10 @@ def discover(paths: Iterable[str], exclude: Iterable[str] = (), gitignore: bool 
             if not kustomize.is_component(found):
                 yield from once(path)
             continue
-        yield from _walk(path, excluded, _Ignores.above(path) if gitignore else None, render_kustomize, once)
+        ignores = _Ignores.above(path) if gitignore else None
+        if ignores is not None and ignores.ignored(path, True):
+            ignores = _Ignores()  # a directory named on purpose is checked; only its own .gitignore files apply
+        yield from _walk(path, excluded, ignores, render_kustomize, once)
 
 
 def _walk(top: str, excluded, ignores: "_Ignores | None", render_kustomize: bool, once) -> Iterator[str]:

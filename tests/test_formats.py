@@ -124,6 +124,9 @@ def test_github_annotations_escape_per_the_actions_toolkit(kubelint, tmp_path, m
                         "unknown field 'labelz' (ConfigMap/web metadata.labelz)%0AFix: " + lines[0].split("%0AFix: ")[1])
     assert lines[1].startswith("::warning file=web%2Cv1%3Aapp.yaml,line=8,col=1,title=kubelint schema/missing-schema::")
     assert len(lines) == 2 and result.exit_code == 1
+    sarif = json.loads(kubelint("check", "web,v1:app.yaml", "--format", "sarif").stdout)
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in sarif["runs"][0]["results"]}
+    assert uris == {"web%2Cv1%3Aapp.yaml"}  # a ':' left bare would read as a URI scheme
 
 
 def test_github_data_escaping_of_percent_and_newlines(kubelint, tmp_path):

@@ -177,7 +177,9 @@ def test_gitignore_is_respected_in_directories(kubelint, tmp_path):
     everything = json.loads(kubelint("check", tmp_path, "--no-gitignore", "--format", "json").stdout)
     assert everything["summary"]["files"] == 8
 
-    # a file named on the command line is checked even if ignored
+    # a directory or file named on the command line is checked even if ignored
+    named = json.loads(kubelint("check", tmp_path / "generated", "--format", "json").stdout)
+    assert named["summary"]["files"] == 1
     named = json.loads(kubelint("check", tmp_path / "generated" / "out.yaml", "--format", "json").stdout)
     assert named["summary"]["files"] == 1
 
@@ -189,3 +191,17 @@ def test_exclude_glob(kubelint, tmp_path):
     report = json.loads(kubelint("check", tmp_path, "--exclude", "vendor", "--exclude", "*.test.yaml",
                                  "--format", "json").stdout)
     assert [os.path.relpath(f["file"], tmp_path) for f in report["findings"]] == ["app.yaml"]
+
+
+def test_kustomize_findings_in_ci_formats_point_at_the_kustomization(kubelint, only_kubectl, monkeypatch):
+    monkeypatch.chdir(FIXTURES.parent)
+    overlay = "fixtures/kustomize/overlays/prod"
+    sarif = json.loads(kubelint("check", overlay, "--format", "sarif").stdout)
+    [result] = sarif["runs"][0]["results"]
+    location = result["locations"][0]
+    assert location["physicalLocation"]["artifactLocation"]["uri"] == f"{overlay}/kustomization.yaml"
+    assert location["logicalLocations"][0]["fullyQualifiedName"] == "Deployment/prod/api"
+    assert "line 37 of the kubectl kustomize output" in result["message"]["text"]
+    assert sarif["runs"][0]["properties"]["renderedBy"] == {overlay: "kubectl kustomize"}
+    github = kubelint("check", overlay, "--format", "github").stdout
+    assert github.startswith(f"::error file={overlay}/kustomization.yaml,title=kubelint schema/unknown-field::")
