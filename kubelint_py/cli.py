@@ -172,7 +172,7 @@ def _destinations(formats: list[Format], outputs: list[str]) -> list[tuple[str, 
             files.append(path)
         else:
             files[slot] = path
-    pairs = list(zip(names, files))
+    pairs = list(zip(names, files, strict=True))
     if all(file is not None for file in files):
         pairs.append(("text", None))
     return pairs

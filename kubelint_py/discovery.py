@@ -80,16 +80,18 @@ def _walk(top: str, excluded, ignores: "_Ignores | None", render_kustomize: bool
                     yield from once(root)
                 continue
 
-        def skipped(path: str, is_dir: bool) -> bool:
-            return excluded(path) or (scope is not None and scope.ignored(path, is_dir))
-
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not skipped(os.path.join(root, d), True))
+        dirs[:] = sorted(d for d in dirs
+                         if not d.startswith(".") and not _skipped(os.path.join(root, d), True, excluded, scope))
         for d in dirs:
             scopes[os.path.join(root, d)] = scope
         for name in sorted(files):
             full = os.path.join(root, name)
-            if name.endswith(MANIFEST_SUFFIXES) and not skipped(full, False):
+            if name.endswith(MANIFEST_SUFFIXES) and not _skipped(full, False, excluded, scope):
                 yield full
+
+
+def _skipped(path: str, is_dir: bool, excluded, ignores: "_Ignores | None") -> bool:
+    return excluded(path) or (ignores is not None and ignores.ignored(path, is_dir))
 
 
 class _Ignores:
