@@ -77,8 +77,10 @@ def _case_name(document: int, ref: ObjectRef, file: str) -> str:
 def _describe(finding: Finding) -> str:
     where = " ".join(part for part in (str(finding.object) if finding.object.kind else "", finding.path) if part)
     lines = [f"{finding.file}:{finding.line}:{finding.column}: {finding.severity} {finding.rule}: {finding.message}"]
+    if finding.origin:
+        where = f"{where} (from {finding.origin})" if where else f"from {finding.origin}"
     if where:
-        lines.append(f"  in {where}" + (f" (from {finding.origin})" if finding.origin else ""))
+        lines.append(f"  in {where}")
     if finding.fix:
         lines.append(f"  fix: {finding.fix}")
     return "\n".join(lines)
