@@ -14,7 +14,7 @@ import re
 import stat
 import sys
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable
 
 from kubelint_py.model import Document, Finding, NO_OBJECT, Severity
 
@@ -343,6 +343,7 @@ class Loaded:
     findings: list[Finding] = field(default_factory=list)
     read: int = 0  # YAML documents read (non-empty), or 1 for a file that could not be read at all
     unreadable: int = 0  # of those, how many could not be checked
+    rendered_by: str | None = None  # for a Kustomize directory: the command that rendered it
 
 
 def load_text(text: str, file: str) -> Loaded:
@@ -520,6 +521,8 @@ def read_input(path: str, max_bytes: int = MAX_FILE_BYTES) -> tuple[str | None, 
 
 
 def load_path(path: str, max_bytes: int = MAX_FILE_BYTES) -> Loaded:
+    if path != STDIN and os.path.isdir(path):
+        return _load_rendered(path, max_bytes)
     text, problem = read_input(path, max_bytes)
     display = "<stdin>" if path == STDIN else path
     if text is None:
@@ -530,33 +533,19 @@ def load_path(path: str, max_bytes: int = MAX_FILE_BYTES) -> Loaded:
     return loaded
 
 
-def discover(paths: Iterable[str], exclude: Iterable[str] = ()) -> Iterator[str]:
-    """Files to check: the files named, manifest files under the directories named, or "-" for stdin.
+def _load_rendered(directory: str, max_bytes: int) -> Loaded:
+    """A Kustomize directory: what it renders to, under the directory's name."""
+    from kubelint_py import kustomize
 
-    A path that does not exist is still yielded, so that reading it reports it.
-    Directories are walked in sorted order, following symlinks once each (a link loop is not re-entered).
-    """
-    from fnmatch import fnmatch
-
-    patterns = list(exclude)
-
-    def excluded(path: str) -> bool:
-        return any(fnmatch(path, p) or fnmatch(os.path.basename(path), p) for p in patterns)
-
-    for path in paths:
-        if path == STDIN or not os.path.isdir(path):
-            if not excluded(path):
-                yield path
-            continue
-        visited: set[str] = set()
-        for root, dirs, files in os.walk(path, followlinks=True):
-            real = os.path.realpath(root)
-            if real in visited:
-                dirs[:] = []
-                continue
-            visited.add(real)
-            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not excluded(os.path.join(root, d)))
-            for name in sorted(files):
-                full = os.path.join(root, name)
-                if name.endswith(MANIFEST_SUFFIXES) and not excluded(full):
-                    yield full
+    try:
+        text, renderer = kustomize.render(directory)
+    except kustomize.RenderError as error:
+        return Loaded(directory, findings=[_error(directory, 1, 1, 0, "input/kustomize", error.message, error.fix)],
+                      read=1, unreadable=1)
+    if len(text) > max_bytes:
+        return Loaded(directory, read=1, unreadable=1, findings=[_error(
+            directory, 1, 1, 0, "input/too-large", f"renders to more than {max_bytes // (1024 * 1024)} MiB",
+            "Check its parts separately, or raise the limit with --max-file-size.")])
+    loaded = load_text(text, directory)
+    loaded.rendered_by = renderer
+    return loaded

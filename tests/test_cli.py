@@ -15,17 +15,19 @@ CLEAN = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  
 def test_json_report_has_the_documented_shape(kubelint):
     result = kubelint("check", FIXTURES / "check" / "unknown-fields.yaml", "--format", "json")
     report = json.loads(result.stdout)
-    assert set(report) == {"version", "kubernetesVersion", "summary", "findings"}
+    assert set(report) == {"version", "kubernetesVersion", "summary", "renderedBy", "findings"}
     assert set(report["summary"]) >= {"files", "documents", "findings"}
     assert set(report["summary"]["findings"]) == {"error", "warning", "info"}
     finding = report["findings"][0]
-    assert set(finding) == {"rule", "severity", "message", "fix", "file", "line", "column", "document", "object", "path"}
+    assert set(finding) == {"rule", "severity", "message", "fix", "file", "line", "column", "document", "object", "path",
+                            "origin"}
     assert set(finding["object"]) == {"apiVersion", "kind", "namespace", "name"}
     assert finding == {
         "rule": "schema/unknown-field", "severity": "error", "message": "unknown field 'lables'",
         "fix": "Did you mean labels?", "file": str(FIXTURES / "check" / "unknown-fields.yaml"), "line": 6,
         "column": 3, "document": 1, "path": "metadata.lables",
         "object": {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": None, "name": "web"},
+        "origin": None,
     }
 
 

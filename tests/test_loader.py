@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from kubelint_py import loader
+from kubelint_py import discovery, loader
 
 
 def body(text: str):
@@ -122,5 +122,5 @@ def test_discover_walks_directories_in_order_and_keeps_missing_paths(tmp_path):
     (tmp_path / ".hidden").mkdir()
     for name in ("b/z.yaml", "a.yml", "c.json", "notes.txt", ".hidden/x.yaml"):
         (tmp_path / name).write_text("{}")
-    found = list(loader.discover([str(tmp_path), "missing.yaml"], exclude=["c.*"]))
+    found = list(discovery.discover([str(tmp_path), "missing.yaml"], exclude=["c.*"]))
     assert found == [str(tmp_path / "a.yml"), str(tmp_path / "b" / "z.yaml"), "missing.yaml"]
