@@ -8,6 +8,7 @@ import re
 from typing import Any, Iterator
 
 from kubelint_py import loader
+from kubelint_py.discovery import discover
 from kubelint_py.diagnose.reason import Diagnosis, Entry
 from kubelint_py.model import Document
 from kubelint_py.workloads import WORKLOAD_KINDS, containers, pod_spec
@@ -57,7 +58,7 @@ def link_manifests(entries: list[Entry], paths: list[str]) -> list[str]:
     """Set `manifest` on diagnoses whose workload is in `paths`; returns what could not be read."""
     documents: list[Document] = []
     errors = []
-    for path in loader.discover(paths):
+    for path in discover(paths):
         loaded = loader.load_path(path)
         errors.extend(f"{f.file}:{f.line}: {f.message}" for f in loaded.findings
                       if f.rule.startswith("input/") and f.severity.name == "ERROR")
