@@ -1,7 +1,7 @@
 """`kubelint diagnose`: from kubectl's text about broken pods to the likely cause, offline.
 
     inputs ─ detect (which output is it?) ─ describe | tables | objects ─ Parsed
-      └─ reason (facts → open stages → causes from causes.yaml → root cause, cross-links)
+      └─ reason (facts; state: open stages; causes from causes.yaml; root cause) ─ links (cross-links)
           └─ manifests (--manifests: the line to change) ─ render (text | json)
 
 `explain_cause(id)` documents a cause; `catalogue.cause(id)` gives its status, stage, summary and fix.
@@ -32,7 +32,7 @@ class Result:
 def run(paths: list[str], manifests: list[str] | None = None, max_bytes: int | None = None) -> Result:
     """Diagnose every input ("-" is stdin); link causes to `manifests` when given."""
     from kubelint_py import loader
-    from kubelint_py.diagnose import detect, reason
+    from kubelint_py.diagnose import detect, links, reason
 
     parsed = Parsed()
     result = Result()
@@ -46,6 +46,7 @@ def run(paths: list[str], manifests: list[str] | None = None, max_bytes: int | N
         detect.read(text, display, parsed)
     detect.gather(parsed)
     result.entries = reason.diagnose(parsed)
+    links.link(result.entries)
     result.errors = parsed.errors
     if manifests:
         from kubelint_py.diagnose.manifests import link_manifests

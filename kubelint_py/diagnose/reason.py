@@ -1,4 +1,4 @@
-"""From what was read to what is wrong: facts, the stage a pod is at, candidate causes, the root cause.
+"""From what was read to what is wrong: facts, candidate causes, the root cause.
 
 For each pod the state (phase, conditions, the container that holds it up) decides which stages of
 the pipeline are still open; every fact (an event, a container state, a scheduler reason, a node
@@ -18,13 +18,8 @@ from kubelint_py.diagnose import scheduler
 from kubelint_py.diagnose.catalogue import Cause, Sign, catalogue, fill
 from kubelint_py.diagnose.describe import quote
 from kubelint_py.diagnose.model import STAGES, Container, Event, Node, Parsed, Subject
+from kubelint_py.diagnose.state import display_status, focus_container, node_down, open_stages, readiness
 
-PRE_START = frozenset(("image-pull", "volume-config", "container-create"))
-IMAGE_WAITING = frozenset(("ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull",
-                           "ImageInspectError", "ErrImageNotEnsured"))
-START_FAILED = frozenset(("StartError", "ContainerCannotRun"))
-EVICTION_REASONS = frozenset(("Evicted", "NodeLost", "Preempting", "Terminated", "Shutdown", "NodeShutdown",
-                              "NodeAffinity", "UnexpectedAdmissionError", "NodePorts", "NodeSelectorMismatching"))
 # Events that prove a pod got past a stage (a later failure of that stage is then a new one).
 PROGRESS = {"Scheduled": {"scheduling"}, "Pulled": {"image-pull"},
             "Started": {"scheduling", "image-pull", "volume-config", "container-create"},
@@ -114,141 +109,6 @@ def _signs_for(index: dict, fact: Fact) -> list[tuple[Sign, Cause]]:
     if not by_reason:
         return []
     return by_reason.get(fact.reason, []) + by_reason.get("*", [])
-
-
-# --- pod state --------------------------------------------------------------------------------------
-
-
-def _terminated_label(container: Container) -> str:
-    t = container.terminated
-    if t is None:
-        return container.reason or "Error"
-    if t.reason:
-        return t.reason
-    return f"Signal:{t.signal}" if t.signal else f"ExitCode:{t.exit_code}"
-
-
-def display_status(subject: Subject) -> str:
-    """STATUS as `kubectl get pods` prints it (printPod in kubectl's printers)."""
-    if subject.table_status:
-        return subject.table_status
-    if subject.kind != "Pod":
-        return subject.phase
-    if not subject.has_state:
-        return ""
-    status = subject.reason or subject.phase
-    if subject.conditions.get("PodScheduled", ("", ""))[:2] == ("False", "SchedulingGated"):
-        status = "SchedulingGated"
-    initializing = False
-    for i, container in enumerate(subject.init_containers):
-        if container.state == "terminated" and container.terminated and container.terminated.exit_code == 0:
-            continue
-        if container.sidecar and container.state == "running":
-            continue
-        initializing = True
-        if container.state == "terminated":
-            status = "Init:" + _terminated_label(container)
-        elif container.state == "waiting" and container.reason and container.reason != "PodInitializing":
-            status = "Init:" + container.reason
-        else:
-            status = f"Init:{i}/{len(subject.init_containers)}"
-        break
-    if not initializing:
-        has_running = False
-        for container in reversed(subject.containers):
-            if container.state == "waiting" and container.reason:
-                status = container.reason
-            elif container.state == "terminated":
-                status = _terminated_label(container)
-            elif container.state == "running" and container.ready:
-                has_running = True
-        if status == "Completed" and has_running:
-            status = "Running"
-    if subject.deleting:
-        status = "Unknown" if subject.reason == "NodeLost" else "Terminating"
-    return status
-
-
-def readiness(subject: Subject) -> bool | None:
-    if subject.table_ready:
-        done, _, total = subject.table_ready.partition("/")
-        return done == total if total else None
-    condition = subject.conditions.get("Ready")
-    if condition:
-        return condition[0] == "True"
-    known = [c.ready for c in subject.containers if c.ready is not None]
-    if subject.kind != "Pod" or not known:
-        return None
-    return all(known)
-
-
-def focus_container(subject: Subject) -> Container | None:
-    """The container holding the pod up: the first unfinished init container, else the first app
-    container that is not running and ready."""
-    for container in subject.init_containers:
-        done = container.state == "terminated" and container.terminated and container.terminated.exit_code == 0
-        if not done and not (container.sidecar and container.state == "running"):
-            return container
-    for container in subject.containers:
-        if container.state != "running" or container.ready is False:
-            return container
-    return subject.containers[0] if subject.containers else None
-
-
-def open_stages(subject: Subject, status: str, node_down: bool) -> set[str] | None:
-    """The stages a pod may be stuck at, from its state; None when the state is unknown."""
-    if subject.kind != "Pod" or not subject.has_state:
-        return None
-    stages = {"eviction-node"} if node_down else set()
-    if subject.conditions.get("DisruptionTarget", ("",))[0] == "True":
-        stages.add("eviction-node")  # evicted, preempted or deleted by the taint manager (1.26+)
-    if subject.deleting:
-        return stages | {"termination", "eviction-node"}
-    if subject.reason in EVICTION_REASONS or subject.reason.startswith("OutOf") or status in ("Unknown", "Evicted"):
-        return stages | {"eviction-node"}
-    if subject.reason == "DeadlineExceeded":
-        return stages | {"termination"}
-    if status == "Completed" or subject.phase == "Succeeded":
-        return stages | {"completed-ok"}
-    if status == "SchedulingGated" or subject.conditions.get("PodScheduled", ("",))[0] == "False" or \
-            (subject.phase == "Pending" and not subject.node and not any(c.state for c in subject.all_containers)):
-        return stages | {"scheduling"}
-    container = focus_container(subject)
-    if container is None or not container.state:
-        return stages | PRE_START
-    last_start_failed = container.last is not None and container.last.reason in START_FAILED
-    if container.state == "waiting":
-        reason = container.reason
-        if reason in IMAGE_WAITING:
-            return stages | {"image-pull"}
-        if reason == "CreateContainerConfigError":
-            return stages | {"volume-config", "container-create"}
-        if reason == "CrashLoopBackOff":
-            return stages | {"runtime", "probes"} | ({"container-create"} if last_start_failed else set())
-        if reason in ("ContainerCreating", "PodInitializing", ""):
-            return stages | PRE_START
-        return stages | {"container-create"}
-    if container.state == "terminated":
-        if container.terminated and container.terminated.reason in START_FAILED:
-            return stages | {"container-create"}
-        if status == "ContainerStatusUnknown":
-            return stages | {"eviction-node"}
-        return stages | {"runtime", "probes"}
-    if container.init:  # an init container still running
-        return stages | {"runtime"}
-    if container.ready is False:
-        return stages | {"probes"} | ({"runtime"} if container.restarts else set())
-    if any(c.last and c.last.reason == "OOMKilled" for c in subject.containers):
-        stages |= {"runtime"}  # running again, but the next OOM kill is only a matter of time
-    if container.restarts:
-        stages |= {"probes"}  # liveness kills in the (hour-long) event history are still going on
-    return stages | {"completed-ok"}
-
-
-def _node_down(node: Node | None, subject: Subject) -> bool:
-    if node is not None and node.conditions.get("Ready", ("True",))[0] != "True":
-        return True
-    return any(e.reason in ("NodeNotReady", "TaintManagerEviction", "NodeControllerEviction") for e in subject.events)
 
 
 # --- facts -----------------------------------------------------------------------------------------
@@ -463,10 +323,9 @@ def choose(candidates: dict[str, _Candidate], open_: set[str] | None, passed: di
                 ruled_out.append(RuledOut(candidate.cause, resolved))
             continue
         kept.append(candidate)
-    specific_stages = {c.cause.stage for c in kept if not c.cause.generic and not c.cause.healthy}
-    problems = [c for c in kept if not c.cause.healthy]
-    kept = [c for c in kept if not (c.cause.generic and c.cause.stage in specific_stages)
-            and not (c.cause.healthy and problems)]
+    specific = any(not c.cause.generic and not c.cause.healthy for c in kept)
+    problems = any(not c.cause.healthy for c in kept)
+    kept = [c for c in kept if not (c.cause.generic and specific) and not (c.cause.healthy and problems)]
     kept.sort(key=lambda c: (-c.confidence, STAGES.index(c.cause.stage)))
     return kept, ruled_out
 
@@ -575,7 +434,7 @@ def _related_node(subject: Subject, nodes: dict[str, Node]) -> Node | None:
 def diagnose_subject(subject: Subject, node: Node | None) -> Entry:
     status = display_status(subject)
     facts = subject_facts(subject, status, node)
-    open_ = open_stages(subject, status, _node_down(node, subject))
+    open_ = open_stages(subject, status, node_down(node, subject))
     passed = _progress(subject) if open_ is None else {}
     focus = focus_container(subject) if subject.has_state else None
     running = focus is None or focus.state == "running"
@@ -610,57 +469,4 @@ def diagnose(parsed: Parsed) -> list[Entry]:
     entries = [diagnose_subject(subject, _related_node(subject, nodes)) for subject in parsed.subjects
                if subject.source != "events" or any(e.type == "Warning" for e in subject.events)]
     entries.extend(diagnose_node(node) for node in parsed.nodes)
-    link(entries)
     return entries
-
-
-# --- cross-links -----------------------------------------------------------------------------------
-
-
-def _problem(entry: Entry) -> Diagnosis | None:
-    return entry.diagnoses[0] if entry.diagnoses and not entry.healthy else None
-
-
-def _say(diagnosis: Diagnosis, sentence: str) -> None:
-    if sentence not in diagnosis.summary:
-        diagnosis.summary = f"{diagnosis.summary} {sentence}"
-
-
-def _ref(entry: Entry) -> str:
-    return f"{entry.kind}/{entry.namespace + '/' if entry.namespace else ''}{entry.name}"
-
-
-def link(entries: list[Entry]) -> None:
-    """Where one entry explains another, say so in both."""
-    pods = [e for e in entries if e.kind == "Pod"]
-    for entry in entries:
-        root = _problem(entry)
-        if root is None:
-            continue
-        values = root.values
-        if root.cause.id == "webhook-unavailable" and values.get("service"):
-            for pod in pods:
-                cause = _problem(pod)
-                if cause and pod.namespace == values.get("service_namespace") and \
-                        pod.name.startswith(values["service"]):
-                    _say(root, f"Its backend pod {_ref(pod)} is {pod.status} ({cause.cause.id}): fix that first.")
-                    _say(cause, f"This pod backs the webhook {values.get('webhook')}, which blocks pod creation "
-                                f"for {_ref(entry)}.")
-        elif root.cause.id == "pvc-unbound":
-            for claim in entries:
-                cause = _problem(claim)
-                if claim.kind == "PersistentVolumeClaim" and cause and claim.namespace == entry.namespace:
-                    _say(root, f"The claim {_ref(claim)} explains why: {cause.cause.id}.")
-                    _say(cause, f"It keeps {_ref(entry)} Pending.")
-        elif root.cause.id == "job-backoff-limit":
-            for pod in pods:
-                cause = _problem(pod)
-                owner = pod.subject.controlled_by if pod.subject else ""
-                if cause and owner == f"Job/{entry.name}" and pod.namespace == entry.namespace:
-                    _say(root, f"Its pod {_ref(pod)} failed with {cause.cause.id}.")
-        if entry.kind == "Node":
-            for pod in pods:
-                cause = _problem(pod)
-                if cause and pod.subject and pod.subject.node == entry.name and \
-                        cause.cause.stage in ("eviction-node", "termination", "container-create", "image-pull"):
-                    _say(cause, f"Its node {entry.name} is {entry.status} (see the Node entry: {root.cause.id}).")
