@@ -466,7 +466,13 @@ def diagnose_node(node: Node) -> Entry:
 
 def diagnose(parsed: Parsed) -> list[Entry]:
     nodes = {node.name: node for node in parsed.nodes}
-    entries = [diagnose_subject(subject, _related_node(subject, nodes)) for subject in parsed.subjects
-               if subject.source != "events" or any(e.type == "Warning" for e in subject.events)]
+    entries = []
+    for subject in parsed.subjects:
+        warned = any(e.type == "Warning" for e in subject.events)
+        if subject.source == "events" and not warned:
+            continue  # only normal events: nothing to say about it
+        entry = diagnose_subject(subject, _related_node(subject, nodes))
+        if entry.diagnoses or warned or subject.kind == "Pod":
+            entries.append(entry)  # a controller with nothing wrong is left out, a pod never
     entries.extend(diagnose_node(node) for node in parsed.nodes)
     return entries
