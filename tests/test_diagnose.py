@@ -317,3 +317,30 @@ def test_terminal_wrapping_inside_a_word_is_undone():
     first = "x" * 70 + " certifi"
     assert join_wrapped(first, "  Warning  Failed  1s  kubelet  " + first, "cate: x509") == first + "cate: x509"
     assert join_wrapped("short", "short", "next") == "short next"
+
+
+def test_a_controller_with_nothing_wrong_is_left_out(kubelint, tmp_path):
+    deployment = """\
+Name:                   frontend
+Namespace:              web
+CreationTimestamp:      Mon, 01 Jul 2024 12:00:00 +0000
+Labels:                 app=frontend
+Selector:               app=frontend
+Replicas:               2 desired | 2 updated | 2 total | 2 available | 0 unavailable
+StrategyType:           RollingUpdate
+Conditions:
+  Type           Status  Reason
+  ----           ------  ------
+  Available      True    MinimumReplicasAvailable
+  Progressing    True    NewReplicaSetAvailable
+NewReplicaSet:   frontend-6d5c4b3a2 (2/2 replicas created)
+Events:
+  Type    Reason             Age   From                   Message
+  ----    ------             ----  ----                   -------
+  Normal  ScalingReplicaSet  7d    deployment-controller  Scaled up replica set frontend-6d5c4b3a2 to 2
+"""
+    path = tmp_path / "both.txt"
+    path.write_text(deployment + "\n" + HEALTHY.read_text())
+    result = kubelint("diagnose", "--format", "json", path)
+    assert result.exit_code == 0
+    assert [p["kind"] for p in json.loads(result.stdout)["pods"]] == ["Pod", "Pod"]
