@@ -237,5 +237,39 @@ def _cpu_count() -> int:
         return os.cpu_count() or 1
 
 
+class DiagnoseFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+@app.command()
+def diagnose(
+    paths: Annotated[List[str], typer.Argument(help="Files holding kubectl describe / get -o yaml|json / get events / events / get pods output, or - for stdin.")],
+    manifests: Annotated[Optional[List[str]], typer.Option("--manifests", "-m",
+                                                          help="Manifests of the workloads: link each cause to the line to change (repeatable).")] = None,
+    output_format: Annotated[DiagnoseFormat, typer.Option("--format", "-f", help="Report format.")] = DiagnoseFormat.text,
+    color: Annotated[Color, typer.Option("--color", help="Color the text report: auto (a terminal), always or never.")] = Color.auto,
+    max_file_size: Annotated[int, typer.Option("--max-file-size", metavar="MIB", min=1, help="Largest input read, in MiB.")] = 32,
+) -> None:
+    """Explain why pods are not running, from kubectl output alone: stage, cause, evidence, fix.
+
+    Exit codes: 0 every pod is healthy, 1 a problem was diagnosed, 2 input that could not be read.
+    """
+    from kubelint_py.diagnose import render, run
+
+    result = run(paths, manifests, max_file_size * 1024 * 1024)
+    for error in result.errors:
+        typer.echo(f"kubelint: error: {error}", err=True)
+    if result.entries:
+        if output_format is DiagnoseFormat.json:
+            sys.stdout.write(render.to_json(result))
+        else:
+            sys.stdout.write(render.to_text(result, color=_use_color(color, sys.stdout)))
+    if result.errors or not result.entries:
+        raise typer.Exit(EXIT_ERROR)
+    if result.problems:
+        raise typer.Exit(EXIT_FINDINGS)
+
+
 def main() -> None:
     app()
