@@ -15,7 +15,7 @@ import re
 import stat
 import sys
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable
 
 from kubelint_py.model import Document, Finding, NO_OBJECT, Severity
 
@@ -42,9 +42,13 @@ from ruamel.yaml.events import (MappingEndEvent, MappingStartEvent, ScalarEvent,
                                 StreamEndEvent)
 from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from ruamel.yaml.reader import ReaderError
+from ruamel.yaml.tag import Tag
 
-_PLAIN = "?plain"  # our tag for untagged plain scalars, typed later by _plain_value
-_STR, _SEQ, _MAP = "tag:yaml.org,2002:str", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
+# Shared tag objects: nodes keep the very object the resolver returns, so conversion can test tags by
+# identity instead of through ruamel's Tag.__str__, which decodes the URI on every call.
+_PLAIN = Tag(suffix="?plain")  # an untagged plain scalar, typed later by _plain_value
+_STR, _SEQ, _MAP = (Tag(suffix=f"tag:yaml.org,2002:{t}") for t in ("str", "seq", "map"))
+_DEFAULT_TAGS = {ScalarNode: _STR, SequenceNode: _SEQ, MappingNode: _MAP}
 
 
 class _Composer(_Parser):
@@ -58,21 +62,8 @@ class _Composer(_Parser):
     def ascend_resolver(self) -> None:
         pass
 
-    if C_PARSER:
-
-        def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
-            if kind is ScalarNode and implicit[0]:
-                return _PLAIN
-            return _STR if kind is ScalarNode else _SEQ if kind is SequenceNode else _MAP
-
-    else:  # pragma: no cover
-        from ruamel.yaml.tag import Tag
-
-        _TAGS = {k: Tag(suffix=t) for k, t in ((ScalarNode, _STR), (SequenceNode, _SEQ), (MappingNode, _MAP))}
-        _PLAIN_TAG = Tag(suffix=_PLAIN)
-
-        def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
-            return self._PLAIN_TAG if kind is ScalarNode and implicit[0] else self._TAGS[kind]
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Tag:
+        return _PLAIN if kind is ScalarNode and implicit[0] else _DEFAULT_TAGS[kind]
 
 
 class LoadError(Exception):
@@ -187,25 +178,12 @@ class _Converter:
                 self.inside_alias -= 1
 
     def scalar(self, node: Any) -> Any:
-        tag = node.tag if node.tag.__class__ is str else str(node.tag)
-        text = node.value
-        if tag == _PLAIN:
-            return _plain_value(text)
-        if tag == _STR or not tag.startswith("tag:yaml.org,2002:"):
-            return text  # quoted, block, or a local tag such as !Ref: data is kept as text
-        kind = tag[18:]
-        if kind == "int" or kind == "float":
-            number = _number(text.replace("_", "")) if text else None
-            if number is None:
-                raise LoadError("yaml/syntax", f"!!{kind} {text!r} is not a number", None, *_mark(node))
-            return float(number) if kind == "float" else number
-        if kind == "bool":
-            if text not in _BOOLS:
-                raise LoadError("yaml/syntax", f"!!bool {text!r} is not a boolean", None, *_mark(node))
-            return _BOOLS[text]
-        if kind == "null":
-            return None
-        return text  # !!binary, !!timestamp: the apiserver sees the text
+        tag = node.ctag
+        if tag is _PLAIN:
+            return _plain_value(node.value)
+        if tag is _STR:
+            return node.value
+        return _tagged_scalar(str(tag), node)
 
     def mapping(self, node: Any, depth: int) -> dict:
         result: dict = {}
@@ -239,6 +217,26 @@ class _Converter:
         return result
 
 
+def _tagged_scalar(tag: str, node: Any) -> Any:
+    """A scalar with an explicit tag (!!int "3", !Ref x); local tags keep the text, as the apiserver does."""
+    text = node.value
+    if tag == "tag:yaml.org,2002:str" or not tag.startswith("tag:yaml.org,2002:"):
+        return text
+    kind = tag[18:]
+    if kind == "int" or kind == "float":
+        number = _number(text.replace("_", "")) if text else None
+        if number is None:
+            raise LoadError("yaml/syntax", f"!!{kind} {text!r} is not a number", None, *_mark(node))
+        return float(number) if kind == "float" else number
+    if kind == "bool":
+        if text not in _BOOLS:
+            raise LoadError("yaml/syntax", f"!!bool {text!r} is not a boolean", None, *_mark(node))
+        return _BOOLS[text]
+    if kind == "null":
+        return None
+    return text  # !!binary, !!timestamp: the apiserver sees the text
+
+
 # What follows `{{` in a Go template action: a field or variable, or one of Helm's usual words
 _TEMPLATE_ACTION = re.compile(r"(?:[.$]|(?:include|template|toYaml|tpl|required|default|printf|quote|lookup|if|"
                               r"else|end|range|with|define)\b)")
@@ -251,8 +249,7 @@ def _is_template_action(node: Any) -> bool:
     key, value = node.value[0]
     if key.__class__ is not ScalarNode or value.__class__ is not ScalarNode or value.value != "":
         return False
-    tag = key.tag if key.tag.__class__ is str else str(key.tag)
-    return tag == _PLAIN and _TEMPLATE_ACTION.match(key.value) is not None
+    return key.ctag is _PLAIN and _TEMPLATE_ACTION.match(key.value) is not None
 
 
 def _helm_template(line: int, column: int) -> LoadError:
@@ -274,8 +271,7 @@ def _alias_limit(anchored: Any) -> LoadError:
 def _is_merge_key(node: Any) -> bool:
     if node.__class__ is not ScalarNode or node.value != "<<":
         return False
-    tag = node.tag if node.tag.__class__ is str else str(node.tag)
-    return tag == _PLAIN or tag == "tag:yaml.org,2002:merge"
+    return node.ctag is _PLAIN or str(node.ctag) == "tag:yaml.org,2002:merge"
 
 
 def _mark(node: Any) -> tuple[int, int]:
@@ -391,6 +387,7 @@ class Loaded:
     read: int = 0  # YAML documents read (non-empty), or 1 for a file that could not be read at all
     unreadable: int = 0  # of those, how many could not be checked
     empty_lists: int = 0  # of those, Lists without items: nothing to check but the warning about it
+    rendered_by: str | None = None  # for a Kustomize directory: the command that rendered it
 
 
 def load_text(text: str, file: str) -> Loaded:
@@ -428,7 +425,7 @@ def _load_chunk(chunk: Chunk, index: int, result: Loaded) -> int:
         return index + 1
     for number, node in enumerate(nodes):
         index += 1
-        if node.__class__ is ScalarNode and node.value == "" and node.tag == _PLAIN:
+        if node.__class__ is ScalarNode and node.value == "" and node.ctag is _PLAIN:
             index -= 1  # an empty document ("---" twice): nothing to check, nothing lost
             continue
         result.read += 1
@@ -726,6 +723,8 @@ def _too_large_message(size: int | None, max_bytes: int) -> str:
 
 
 def load_path(path: str, max_bytes: int = MAX_FILE_BYTES) -> Loaded:
+    if path != STDIN and os.path.isdir(path):
+        return _load_rendered(path, max_bytes)
     text, problem = read_input(path, max_bytes)
     display = "<stdin>" if path == STDIN else path
     if text is None:
@@ -736,58 +735,19 @@ def load_path(path: str, max_bytes: int = MAX_FILE_BYTES) -> Loaded:
     return loaded
 
 
-def discover(paths: Iterable[str], exclude: Iterable[str] = ()) -> Iterator[str | Finding]:
-    """Files to check: the files named, manifest files under the directories named, or "-" for stdin.
+def _load_rendered(directory: str, max_bytes: int) -> Loaded:
+    """A Kustomize directory: what it renders to, under the directory's name."""
+    from kubelint_py import kustomize
 
-    A path that does not exist is still yielded, so that reading it reports it. Directories are walked
-    in sorted order, following symlinks once each; what the walk cannot enter comes out as a Finding:
-    a directory that cannot be listed (an error), a link back to a directory being walked (info).
-    """
-    from fnmatch import fnmatch
-
-    patterns = list(exclude)
-
-    def excluded(path: str) -> bool:
-        return any(fnmatch(path, p) or fnmatch(os.path.basename(path), p) for p in patterns)
-
-    for path in paths:
-        if path == STDIN or not os.path.isdir(path):
-            if not excluded(path):
-                yield path
-            continue
-        visited: set[str] = set()
-        errors: list[OSError] = []
-        for root, dirs, files in os.walk(path, followlinks=True, onerror=errors.append):
-            yield from (_unlistable(error) for error in errors)
-            errors.clear()
-            real = os.path.realpath(root)
-            if real in visited:  # a second link to a directory already checked
-                dirs[:] = []
-                continue
-            visited.add(real)
-            kept = []
-            for name in sorted(dirs):
-                full = os.path.join(root, name)
-                if name.startswith(".") or excluded(full):
-                    continue
-                if os.path.islink(full) and _is_ancestor(os.path.realpath(full), real):
-                    yield Finding("input/symlink-loop", Severity.INFO, "symbolic link back to a directory being "
-                                  "checked; not followed", "Nothing to do, or remove the link.", full, 1, 1)
-                    continue
-                kept.append(name)
-            dirs[:] = kept
-            for name in sorted(files):
-                full = os.path.join(root, name)
-                if name.endswith(MANIFEST_SUFFIXES) and not excluded(full):
-                    yield full
-        yield from (_unlistable(error) for error in errors)
-
-
-def _is_ancestor(directory: str, of: str) -> bool:
-    return of == directory or of.startswith(directory.rstrip(os.sep) + os.sep)
-
-
-def _unlistable(error: OSError) -> Finding:
-    reason = "permission denied" if isinstance(error, PermissionError) else (error.strerror or str(error)).lower()
-    return _error(str(error.filename), 1, 1, 0, "input/unreadable", f"directory cannot be listed: {reason}",
-                  "Make the directory readable, or exclude it with --exclude.")
+    try:
+        text, renderer = kustomize.render(directory)
+    except kustomize.RenderError as error:
+        return Loaded(directory, findings=[_error(directory, 1, 1, 0, "input/kustomize", error.message, error.fix)],
+                      read=1, unreadable=1)
+    if len(text) > max_bytes:
+        return Loaded(directory, read=1, unreadable=1, findings=[_error(
+            directory, 1, 1, 0, "input/too-large", f"renders to more than {max_bytes // (1024 * 1024)} MiB",
+            "Check its parts separately, or raise the limit with --max-file-size.")])
+    loaded = load_text(text, directory)
+    loaded.rendered_by = renderer
+    return loaded

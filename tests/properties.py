@@ -11,6 +11,7 @@ import json
 import re
 import tempfile
 from pathlib import Path
+from xml.etree import ElementTree
 
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -88,7 +89,8 @@ def objects() -> st.SearchStrategy[dict]:
 # --- rendering ------------------------------------------------------------------------------------------
 
 # Plain scalars that go-yaml would read as something other than a string, or YAML as syntax
-_NOT_PLAIN = re.compile(r"(?i:y|n|yes|no|on|off|true|false|null|~)|[-+.0-9?<=].*|.*[:#{}\[\],&*!|>'\"%@`].*|.*\s|\s.*|")
+_NOT_PLAIN = re.compile(r"(?i:y|n|yes|no|on|off|true|false|null|~)|[-+.0-9?<=].*|.*[:#{}\[\],&*!|>'\"%@`].*|.*\s.*|",
+                        re.S)
 # What libyaml refuses to see unescaped, even inside a double-quoted string (all of it in the BMP)
 _UNPRINTABLE = re.compile("[^\t\n\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
 
@@ -282,7 +284,10 @@ def run(*args: str, stdin: bytes | None = None):
 
 
 def check_well_behaved(inputs: list[bytes], stdin: bytes | None = None) -> dict:
-    """Check `inputs` as files (and `stdin`) in one run; assert every promise; return the JSON report."""
+    """Check `inputs` as files (and `stdin`) in one run; assert every promise; return the JSON report.
+
+    JSON goes to stdout; SARIF, JUnit and GitHub annotations to files, all from the same run.
+    """
     with tempfile.TemporaryDirectory() as directory:
         paths = []
         for number, data in enumerate(inputs):
@@ -290,18 +295,27 @@ def check_well_behaved(inputs: list[bytes], stdin: bytes | None = None) -> dict:
             path.write_bytes(data)
             paths.append(str(path))
         args = [*paths, *(["-"] if stdin is not None else [])]
-        first = run("check", "--format", "json", *args, stdin=stdin)
-        again = run("check", "--format", "json", *args, stdin=stdin)
+        out = Path(directory) / "out"
+        out.mkdir()
+        reports = {"sarif": out / "report.sarif", "junit": out / "report.xml", "github": out / "annotations"}
+        outputs = [option for name, path in reports.items() for option in ("--format", name, "--output", str(path))]
+        first = run("check", *outputs, "--format", "json", *args, stdin=stdin)
+        first_files = {name: path.read_text(encoding="utf-8") for name, path in reports.items()}
+        again = run("check", *outputs, "--format", "json", *args, stdin=stdin)
+        again_files = {name: path.read_text(encoding="utf-8") for name, path in reports.items()}
         text = run("check", *args, stdin=stdin)
     assert first.exit_code in (0, 1, 2), first.output
     report = json.loads(first.stdout)  # valid JSON, whatever the input
     summary = report["summary"]
     assert summary["documents"] == summary["checked"] + summary["unreadable"], summary
     assert summary["files"] == len(args)
-    assert (again.exit_code, again.stdout) == (first.exit_code, first.stdout)  # the same input, the same output
+    # the same input, the same output
+    assert (again.exit_code, again.stdout, again_files) == (first.exit_code, first.stdout, first_files)
     assert text.exit_code == first.exit_code
-    assert not UNSAFE_OUTPUT.search(text.stdout)
-    assert not UNSAFE_OUTPUT.search(first.stdout.replace("\n", ""))
+    json.loads(first_files["sarif"])
+    ElementTree.fromstring(first_files["junit"])
+    for output in (text.stdout, first.stdout, *first_files.values()):
+        assert not UNSAFE_OUTPUT.search(output)
     for finding in report["findings"]:
         assert "\n" not in finding["message"] and finding["line"] >= 1 and finding["column"] >= 1, finding
     return report

@@ -183,14 +183,13 @@ def test_huge_lines_and_values_keep_the_text_report_readable(kubelint, tmp_path)
     assert value in data["findings"][1]["message"]  # JSON keeps the whole of it
 
 
-def test_non_utf8_terminal_gets_escapes_not_a_crash(tmp_path):
+def test_reports_are_utf8_even_on_a_latin1_terminal(tmp_path):
     (tmp_path / "caf\u00e9-\u65e5\u672c.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n"
                                                            "data: {k: 1}\n")
-    for output in ("text", "json"):
+    for output in ("text", "json", "sarif", "junit", "github"):
         result = subprocess.run([sys.executable, "-m", "kubelint_py", "check", "--format", output, str(tmp_path)],
                                 capture_output=True, cwd=ROOT, timeout=120, env={"PYTHONIOENCODING": "latin-1"},
                                 stdin=subprocess.DEVNULL)
         assert result.returncode == 1, result.stderr
-        if output == "json":
-            assert json.loads(result.stdout.decode("latin-1"))["findings"][0]["file"].endswith(
-                "caf\u00e9-\u65e5\u672c.yaml")
+        name = "caf%C3%A9-%E6%97%A5%E6%9C%AC.yaml" if output == "sarif" else "caf\u00e9-\u65e5\u672c.yaml"  # SARIF: a URI
+        assert name in result.stdout.decode("utf-8")

@@ -1,12 +1,15 @@
-"""Reporters: a finished Report rendered as text for people or as JSON for machines.
+"""Reporters: a finished Report rendered as text for people, or as JSON, SARIF, JUnit XML or GitHub
+Actions annotations for machines.
 
-Each format is one function `render_<format>(report) -> str`; FORMATS maps the --format names to them.
+Each format is one function `render_<format>(report, ...) -> str` (text and JSON here, the others in a
+module each); `render(name, report, settings)` picks one by its --format name.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from typing import Callable
 
 from kubelint_py import __version__
@@ -39,6 +42,11 @@ def printable(text: str) -> str:
     return _UNSAFE_TEXT.sub(_visible_escape, text)
 
 
+def printable_lines(text: str) -> str:
+    """printable() for text whose line breaks are the report's own (JUnit, GitHub annotations)."""
+    return "\n".join(printable(line) for line in text.split("\n"))
+
+
 def _visible_escape(match: re.Match) -> str:
     code = ord(match.group())
     if 0xDC80 <= code <= 0xDCFF:  # os.fsdecode's stand-in for an undecodable byte: show the byte
@@ -46,38 +54,43 @@ def _visible_escape(match: re.Match) -> str:
     return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
 
 
-def render_json(report: Report, ascii_only: bool = False) -> str:
-    """The report as JSON; every string from the input is escaped, so the output is safe to print."""
+def dump_json(document: object) -> str:
+    """JSON in which every string from the input is escaped, so that printing it is safe."""
+    text = json.dumps(document, indent=2, ensure_ascii=False)
+    # These characters appear only inside JSON strings, so escaping them there keeps the JSON valid.
+    return _UNSAFE_JSON.sub(lambda match: f"\\u{ord(match.group()):04x}", text) + "\n"
+
+
+def render_json(report: Report) -> str:
     document = {
         "version": __version__,
         "kubernetesVersion": report.kubernetes_version,
         "summary": summary(report),
+        "renderedBy": report.rendered_by,
         "findings": [finding.to_json() for finding in report.findings],
     }
-    text = json.dumps(document, indent=2, ensure_ascii=ascii_only)
-    # These characters appear only inside JSON strings, so escaping them there keeps the JSON valid.
-    return _UNSAFE_JSON.sub(lambda match: f"\\u{ord(match.group()):04x}", text) + "\n"
+    return dump_json(document)
 
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
 
 class _Lines:
-    """The offending source lines, read once per file (stdin's text is kept by the run).
+    """The offending source lines, read once per file (the run keeps the text of stdin and renderings).
 
     Files are read again the way the loader read them: within the size limit, never blocking on a
     FIFO, decoded the same way; what cannot be read shows no source line.
     """
 
     def __init__(self, report: Report):
-        self.stdin = report.stdin
+        self.sources = report.sources
         self.max_file_bytes = report.max_file_bytes
         self.cache: dict[str, list[str]] = {}
 
     def get(self, file: str, line: int) -> str | None:
         if file not in self.cache:
-            if file == "<stdin>":
-                text = self.stdin
+            if file in self.sources:
+                text = self.sources[file]
             else:
                 from kubelint_py.loader import read_input
 
@@ -87,17 +100,32 @@ class _Lines:
         return lines[line - 1] if 0 < line <= len(lines) else None
 
 
-def render_text(report: Report, color: bool = False, width: int = 120) -> str:
-    """Findings grouped by file, each with its source line, a caret and the fix; a summary last."""
+def render_text(report: Report, color: bool = False, width: int = 120, detail: str = "full") -> str:
+    """Findings grouped by file, each with its source line, a caret and the fix; a summary last.
+
+    detail "summary": only the count of findings per rule and the summary line; "quiet": only the
+    findings, and nothing at all when there are none.
+    """
     import io
 
     from rich.console import Console
     from rich.markup import escape
-    from rich.text import Text
 
     buffer = io.StringIO()
     console = Console(file=buffer, force_terminal=color, color_system="standard" if color else None,
                       no_color=not color, highlight=False, width=width, soft_wrap=True)
+    if detail == "summary":
+        _print_rule_counts(console, report, escape)
+    else:
+        _print_findings(console, report, escape)
+    if detail != "quiet":
+        console.print(_summary_line(report))
+    return buffer.getvalue()
+
+
+def _print_findings(console, report: Report, escape: Callable[[str], str]) -> None:
+    from rich.text import Text
+
     lines = _Lines(report)
     current = None
     for finding in report.findings:
@@ -105,12 +133,24 @@ def render_text(report: Report, color: bool = False, width: int = 120) -> str:
             if current is not None:
                 console.print()
             current = finding.file
-            console.print(Text(printable(finding.file), style="bold underline"))
+            heading = Text(printable(finding.file), style="bold underline")
+            if finding.file in report.rendered_by:
+                heading.append(f" (rendered by {printable(report.rendered_by[finding.file])})", style="dim")
+            console.print(heading)
         _print_finding(console, finding, lines.get(finding.file, finding.line), escape)
     if report.findings:
         console.print()
-    console.print(_summary_line(report))
-    return buffer.getvalue()
+
+
+def _print_rule_counts(console, report: Report, escape: Callable[[str], str]) -> None:
+    counts: dict[tuple[Severity, str], int] = {}
+    for finding in report.findings:
+        key = (finding.severity, finding.rule)
+        counts[key] = counts.get(key, 0) + 1
+    for (severity, rule), count in sorted(counts.items(), key=lambda item: (-item[0][0], -item[1], item[0][1])):
+        console.print(f"  {count:>6}  [{_STYLE[severity]}]{str(severity):<7}[/] {escape(rule)}")
+    if counts:
+        console.print()
 
 
 def _print_finding(console, finding: Finding, source: str | None, escape: Callable[[str], str]) -> None:
@@ -122,6 +162,8 @@ def _print_finding(console, finding: Finding, source: str | None, escape: Callab
     console.print(f"  {where:<8} [{style}]{str(finding.severity):<7}[/] {safe(finding.message)}  "
                   f"[dim]{safe(finding.rule)}[/]")
     context = " ".join(part for part in (str(finding.object) if finding.object.kind else "", finding.path) if part)
+    if finding.origin:
+        context = f"{context}  (from {finding.origin})" if context else f"from {finding.origin}"
     if context:
         console.print(f"           [dim]{safe(context)}[/]")
     if source is not None:
@@ -158,7 +200,65 @@ def _summary_line(report: Report) -> str:
     unreadable = f", {report.unreadable} unreadable" if report.unreadable else ""
     return (f"{found} in {report.files} file{'s' if report.files != 1 else ''} "
             f"({report.documents} documents: {report.checked} checked{unreadable}; "
-            f"Kubernetes {report.kubernetes_version})")
+            f"Kubernetes {report.kubernetes_version}{_rendered_note(report)})")
 
 
-FORMATS: dict[str, Callable[[Report], str]] = {"text": render_text, "json": render_json}
+def _rendered_note(report: Report) -> str:
+    if not report.rendered_by:
+        return ""
+    by_tool: dict[str, int] = {}
+    for tool in report.rendered_by.values():
+        by_tool[tool] = by_tool.get(tool, 0) + 1
+    return "; " + ", ".join(f"{n} Kustomize director{'ies' if n != 1 else 'y'} rendered by {tool}"
+                            for tool, n in sorted(by_tool.items()))
+
+
+def source_file(finding: Finding, report: Report) -> tuple[str | None, bool]:
+    """The repository file a finding belongs to, and whether its line and column are that file's.
+
+    A finding in stdin or a rendering belongs to the template Helm named in `# Source:`, else to the
+    Kustomize directory's kustomization file, else to no file; its positions are the rendering's.
+    """
+    if finding.file not in report.sources:
+        return finding.file, True
+    if finding.origin:
+        return finding.origin, False
+    if finding.file in report.rendered_by:
+        from kubelint_py.kustomize import kustomization
+
+        return kustomization(finding.file) or finding.file, False
+    return None, False
+
+
+def rendered_position(finding: Finding, report: Report) -> str:
+    """Where in a rendering a finding sits, for formats that point at the source file instead."""
+    tool = report.rendered_by.get(finding.file)
+    return f"line {finding.line} of the {tool} output" if tool else f"line {finding.line} of stdin"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How the command line asked for a report; each format takes what concerns it."""
+
+    color: bool = False
+    detail: str = "full"  # text only: full, summary or quiet
+    fail_on: Severity | None = Severity.ERROR  # JUnit: findings at or above it fail their test case
+
+
+def render(name: str, report: Report, settings: Settings = Settings()) -> str:
+    from kubelint_py.report import github, junit, sarif
+
+    if name == "text":
+        return render_text(report, color=settings.color, detail=settings.detail)
+    if name == "json":
+        return render_json(report)
+    if name == "sarif":
+        return sarif.render_sarif(report)
+    if name == "junit":
+        return junit.render_junit(report, settings.fail_on)
+    if name == "github":
+        return github.render_github(report)
+    raise ValueError(f"unknown report format {name!r}")
+
+
+FORMATS = ("text", "json", "sarif", "junit", "github")
