@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from kubelint_py import loader
+from kubelint_py import apply, loader
 from kubelint_py.model import Document, Finding, Problem, Severity
 from kubelint_py.schemas import Schemas
 
@@ -24,6 +24,7 @@ class Options:
     ignore_missing_schemas: bool = False
     exclude: tuple[str, ...] = ()
     max_file_bytes: int = loader.MAX_FILE_BYTES
+    assume_namespaces: tuple[str, ...] = ()  # namespaces that exist in the cluster already
 
 
 @dataclass
@@ -51,6 +52,7 @@ class Run:
         self.report = Report(options.kubernetes_version)
         self.documents: list[Document] = []
         self.deferred: list[Document] = []  # objects whose schema may come from a CRD read later
+        self.apply = apply.Context(options.kubernetes_version, frozenset(options.assume_namespaces))
 
     def check_file(self, path: str) -> None:
         loaded = loader.load_path(path, self.options.max_file_bytes)
@@ -102,6 +104,8 @@ class Run:
             self._validate(document)
         else:
             self.deferred.append(document)
+        for problem in apply.check(document, self.apply):
+            self._emit(document, problem)
 
     def _validate(self, document: Document) -> None:
         for problem in self.schemas.validate(document.body, document.file):
@@ -112,6 +116,8 @@ class Run:
     def finish(self) -> Report:
         for document in self.deferred:
             self._validate(document)
+        for document, problem in apply.check_set(self.documents, self.apply):
+            self._emit(document, problem)
         self.report.findings.sort(key=Finding.sort_key)
         return self.report
 
