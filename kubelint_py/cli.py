@@ -76,6 +76,8 @@ def check(
     exclude: Annotated[Optional[List[str]], typer.Option("--exclude", help="Skip paths matching this glob (repeatable).")] = None,
     max_file_size: Annotated[int, typer.Option("--max-file-size", metavar="MIB", min=1,
                                                help="Largest file read, in MiB.")] = 32,
+    assume_namespace: Annotated[Optional[List[str]], typer.Option("--assume-namespace", metavar="NS",
+                                                                  help="A namespace that exists in the cluster already (repeatable).")] = None,
 ) -> None:
     """Validate manifests against the Kubernetes schemas and report every problem with its line."""
     from kubelint_py import engine, report
@@ -86,10 +88,15 @@ def check(
         version = resolve_version(kubernetes_version)
     except UsageError as error:
         fail(str(error))
+    from kubelint_py.apply.formats import is_dns1123_label
+
+    for namespace in assume_namespace or ():
+        if is_dns1123_label(namespace):
+            fail(f"--assume-namespace {namespace!r} is not a namespace name (lower case letters, digits and '-')")
     options = engine.Options(
         kubernetes_version=version, strict=strict, schema_dirs=tuple(schema_dir or ()),
         ignore_missing_schemas=ignore_missing_schemas, exclude=tuple(exclude or ()),
-        max_file_bytes=max_file_size * 1024 * 1024,
+        max_file_bytes=max_file_size * 1024 * 1024, assume_namespaces=tuple(assume_namespace or ()),
     )
     result = engine.check(paths, options)
     if result.files == 0:

@@ -124,8 +124,10 @@ def secret_type_keys(obj: Obj) -> Iterator[Problem]:
         missing = ["ssh-privatekey"]  # this type needs a non-empty key
     if missing and (all_required or len(missing) == len(keys)):
         present = ", ".join(sorted(map(str, data))) or "none"
+        # Point at the data the author wrote; the apiserver reports data[key] (stringData is merged into it).
+        where = "data" if "data" in obj.body or "stringData" not in obj.body else "stringData"
         for key in missing:
-            yield Problem(("data", key), required(), f"A {kind} Secret needs the key {key!r} (keys present: {present}).")
+            yield Problem((where, key), required(), f"A {kind} Secret needs the key {key!r} (keys present: {present}).")
 
 
 @rule("apply/invalid-base64", ERROR, ("Secret", "ConfigMap"), "config",

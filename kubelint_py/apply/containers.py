@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from kubelint_py.apply import formats
-from kubelint_py.apply.formats import PORT_RANGE_MSG, duplicate, forbidden, invalid, is_int, required, unsupported
+from kubelint_py.apply.formats import PORT_RANGE_MSG, duplicate, forbidden, go_value, invalid, is_int, required, unsupported
 from kubelint_py.apply.rule import ERROR, WARNING, Container, items, mapping, rule, text
 from kubelint_py.model import Problem
 
@@ -41,7 +41,7 @@ def image_whitespace(container: Container) -> Iterator[Problem]:
     if image and image != image.strip():
         fix = f"Write {image.strip()!r}."
         if container.pod.is_template:
-            yield Problem(container.at("image"), f"image {image!r} has leading or trailing whitespace: its pods fail "
+            yield Problem(container.at("image"), f"image {go_value(image)} has leading or trailing whitespace: its pods fail "
                           "with InvalidImageName", fix, severity=WARNING)
         else:
             yield Problem(container.at("image"), invalid(image, "must not have leading or trailing whitespace"), fix)

@@ -155,6 +155,8 @@ def selector_mismatch(obj: Obj) -> Iterator[Problem]:
         return
     if obj.kind != "ReplicationController" and not selector.get("matchLabels") and not selector.get("matchExpressions"):
         return
+    if next(_selector_problems(selector, ()), None) is not None:
+        return  # an invalid selector cannot be compared (apply/invalid-label-selector)
     path, labels = _template_labels(obj)
     if "template" in obj.spec and not matches(selector, labels):
         wanted = mapping(selector.get("matchLabels")) if obj.kind != "ReplicationController" else selector

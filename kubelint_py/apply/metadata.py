@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Iterator
 
-from kubelint_py.apply import formats, kinds
-from kubelint_py.apply.formats import invalid
+from kubelint_py.apply import formats, kinds, naming
+from kubelint_py.apply.formats import go_value, invalid
 from kubelint_py.apply.rule import ERROR, INFO, WARNING, Obj, mapping, rule, text
 from kubelint_py.model import Problem
 
@@ -61,7 +61,7 @@ def missing_name(obj: Obj) -> Iterator[Problem]:
 def generate_name(obj: Obj) -> Iterator[Problem]:
     prefix = text(obj.meta.get("generateName"))
     if prefix and not obj.meta.get("name"):
-        yield Problem(("metadata", "generateName"), f"kubectl apply: cannot use generate name with apply ({prefix!r})",
+        yield Problem(("metadata", "generateName"), f"kubectl apply: cannot use generate name with apply ({go_value(prefix)})",
                       "Use `kubectl create -f` for objects with generateName, or set metadata.name.")
 
 
@@ -71,7 +71,12 @@ def generate_name(obj: Obj) -> Iterator[Problem]:
           "used in Pod names and hostnames, which can result in surprising behavior; a DNS label is recommended`.",
       example="kind: Deployment\nmetadata:\n  name: web.v2", fix="Use a DNS label: replace dots with '-'.")
 def name_not_dns_label(obj: Obj) -> Iterator[Problem]:
-    name = obj.name
+    name = obj.name or ""
+    # Where the name is an error already, one finding is enough.
+    if obj.kind == "Job" and (obj.spec.get("completionMode") == "Indexed" or len(name) > naming.LABEL_VALUE_LIMIT):
+        return  # apply/indexed-job-name, apply/job-name-too-long
+    if obj.kind == "CronJob" and len(name) > naming.CRONJOB_NAME_LIMIT:
+        return  # apply/cronjob-name-too-long
     if obj.built_in and obj.kind in _POD_NAMING_KINDS and name and not formats.is_dns1123_subdomain(name):
         if messages := formats.is_dns1123_label(name):
             yield Problem(("metadata", "name"), "metadata.name: this is used in Pod names and hostnames, which can "
@@ -99,7 +104,7 @@ def invalid_namespace(obj: Obj) -> Iterator[Problem]:
 def namespace_on_cluster_scoped(obj: Obj) -> Iterator[Problem]:
     if obj.built_in and obj.meta.get("namespace") and kinds.is_cluster_scoped(obj.api_version, obj.kind):
         yield Problem(("metadata", "namespace"),
-                      f"{obj.kind} is cluster-scoped: metadata.namespace {obj.meta['namespace']!r} is ignored",
+                      f"{obj.kind} is cluster-scoped: metadata.namespace {go_value(obj.meta['namespace'])} is ignored",
                       "Remove metadata.namespace" + (f", or use {_NAMESPACED_TWIN[obj.kind]}."
                                                      if obj.kind in _NAMESPACED_TWIN else "."))
 

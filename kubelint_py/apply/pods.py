@@ -49,8 +49,8 @@ def duplicate_container_name(pod: Pod) -> Iterator[Problem]:
 def dns_config(pod: Pod) -> Iterator[Problem]:
     config = pod.spec.get("dnsConfig")
     if pod.spec.get("dnsPolicy") == "None":
-        if not isinstance(config, dict):
-            yield Problem(pod.at("dnsConfig"), required("must provide `dnsConfig` when `dnsPolicy` is None"),
+        if not isinstance(config, dict):  # reported at dnsPolicy: there is no dnsConfig line to point at
+            yield Problem(pod.at("dnsPolicy"), required("must provide `dnsConfig` when `dnsPolicy` is None"),
                           "Add dnsConfig with nameservers, or use dnsPolicy: ClusterFirst.")
             return
         if not config.get("nameservers"):
@@ -244,7 +244,7 @@ def node_affinity(pod: Pod) -> Iterator[Problem]:
 def _affinity_term(term: Any, at: tuple) -> Iterator[Problem]:
     term = mapping(term)
     key = term.get("topologyKey")
-    if key in (None, ""):
+    if key == "":  # a missing one is schema/required
         yield Problem(at + ("topologyKey",), required("can not be empty"),
                       "Add topologyKey, e.g. kubernetes.io/hostname or topology.kubernetes.io/zone.")
     elif isinstance(key, str) and (messages := formats.is_qualified_name(key)):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from kubelint_py.apply import defaults, formats
-from kubelint_py.apply.formats import PORT_RANGE_MSG, forbidden, invalid, is_int, required
+from kubelint_py.apply.formats import PORT_RANGE_MSG, forbidden, go_value, invalid, is_int, required
 from kubelint_py.apply.rule import ERROR, WARNING, Container, items, mapping, rule, text
 from kubelint_py.model import Problem
 
@@ -103,7 +103,7 @@ def probe_port_not_found(container: Container) -> Iterator[Problem]:
     for at, port in _ports(container):
         if isinstance(port, str) and not formats.is_port_name(port) and port not in names:
             known = ", ".join(sorted(n for n in names if n)) or "none"
-            yield Problem(at, f"port {port!r} is not a named port of container {container.body.get('name')!r}: the "
+            yield Problem(at, f"port {go_value(port)} is not a named port of container {go_value(container.body.get('name'))}: the "
                           "kubelet cannot resolve it and the probe fails", f"Use one of the container's port names "
                           f"({known}) or a port number.")
 
@@ -148,5 +148,5 @@ def lifecycle_sleep(container: Container) -> Iterator[Problem]:
         if too_small or seconds > grace:
             detail = (f"must be non-negative and less than terminationGracePeriodSeconds ({grace})" if allow_zero else
                       f"must be greater than 0 and less than terminationGracePeriodSeconds ({grace})")
-            yield Problem(container.at("lifecycle", hook, "sleep"), invalid(seconds, detail),
+            yield Problem(container.at("lifecycle", hook, "sleep", "seconds"), invalid(seconds, detail),
                           f"Sleep at most {grace} seconds, or raise the pod's terminationGracePeriodSeconds.")

@@ -12,7 +12,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
-from kubelint_py.apply import kinds
+from kubelint_py.apply import formats, kinds
+from kubelint_py.apply.formats import go_value
 from kubelint_py.apply.rule import ERROR, INFO, WARNING, Context, mapping, rule, text
 from kubelint_py.model import Document, Problem, Severity
 
@@ -137,12 +138,14 @@ def unknown_namespace(index: Index) -> SetProblems:
     known = set(index.namespaces) | kinds.WELL_KNOWN_NAMESPACES | index.context.assume_namespaces
     users: dict[str, list[Entry]] = defaultdict(list)
     for entry in index.entries:
-        if entry.namespace and entry.namespaced is not False and entry.namespace not in known:
+        # An invalid namespace name is apply/invalid-namespace's.
+        if entry.namespace and entry.namespaced is not False and entry.namespace not in known \
+                and not formats.is_dns1123_label(entry.namespace):
             users[entry.namespace].append(entry)
     for namespace, entries in users.items():
         others = f" (and {len(entries) - 1} more object{'s' if len(entries) > 2 else ''})" if len(entries) > 1 else ""
         yield entries[0].document, Problem(
-            ("metadata", "namespace"), f"namespace {namespace!r} is not created by the input{others}: kubectl apply "
+            ("metadata", "namespace"), f"namespace {go_value(namespace)} is not created by the input{others}: kubectl apply "
             f"fails with namespaces \"{namespace}\" not found unless it exists",
             f"Add a Namespace named {namespace!r}, or pass --assume-namespace {namespace} if the cluster has it.")
 
@@ -163,7 +166,7 @@ def namespace_order(index: Index) -> SetProblems:
         if entry.order < namespace.order and key not in reported:
             reported.add(key)
             yield entry.document, Problem(
-                ("metadata", "namespace"), f"namespace {entry.namespace!r} is created later in this file (line "
+                ("metadata", "namespace"), f"namespace {go_value(entry.namespace)} is created later in this file (line "
                 f"{namespace.where()[1]}): applied in order, this object fails the first time",
                 f"Move the Namespace {entry.namespace!r} above the objects it holds.")
 

@@ -66,7 +66,7 @@ def pvc_storage_request(obj: Obj) -> Iterator[Problem]:
         where = at + ("resources", "requests", "storage")
         if "storage" not in requests:
             limit = mapping(mapping(spec.get("resources")).get("limits")).get("storage")
-            yield _problem(where if requests else at + ("resources",), required(),
+            yield _problem(where, required(),
                            f"Add resources.requests.storage: {limit}." if limit else "Add resources.requests.storage, e.g. 10Gi.", late)
             continue
         size = quantity.parse_or_none(requests["storage"])
@@ -93,7 +93,7 @@ def invalid_storage_class_name(obj: Obj) -> Iterator[Problem]:
 def pv_source(obj: Obj) -> Iterator[Problem]:
     if "spec" not in obj.body:
         return
-    present = [source for source in _PV_SOURCES if obj.spec.get(source) is not None]
+    present = [key for key, value in obj.spec.items() if key in _PV_SOURCES and value is not None]
     if not present:
         yield Problem(("spec",), required("must specify a volume type"), "Add one volume source, e.g. csi or nfs.")
     for extra in present[1:]:

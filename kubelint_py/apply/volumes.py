@@ -204,6 +204,9 @@ _REFERENCE_FIELDS = (("persistentVolumeClaim", "claimName"), ("secret", "secretN
 def volume_reference_required(pod: Pod) -> Iterator[Problem]:
     for at, volume in _volumes(pod):
         for source, field in _REFERENCE_FIELDS:
+            # The schema requires claimName, so only an empty one is this rule's.
+            if source == "persistentVolumeClaim" and field not in mapping(volume.get(source)):
+                continue
             if isinstance(volume.get(source), dict) and not volume[source].get(field):
                 yield Problem(at + (source, field), required(), f"Set {source}.{field} to the object's name.")
 
