@@ -61,7 +61,12 @@ def invalid_port_name(container: Container) -> Iterator[Problem]:
 
 
 def _port_name_fix(name: str) -> str:
-    suggestion = formats.suggest_dns_label(name).replace("--", "-")[:15].strip("-")
+    # Keep whole words that fit: metrics-endpoint -> metrics, not metrics-endpoin.
+    suggestion = ""
+    for word in (w for w in formats.suggest_dns_label(name).split("-") if w):
+        if len(suggestion) + len(word) + bool(suggestion) > 15:
+            break
+        suggestion = f"{suggestion}-{word}" if suggestion else word
     return (f"Use at most 15 lower case letters, digits and single '-', e.g. {suggestion!r}."
             if suggestion and not formats.is_port_name(suggestion) else
             "Use at most 15 lower case letters, digits and single '-', with at least one letter.")
