@@ -27,8 +27,13 @@ def main(paths: list[str]) -> None:
     documents = []
     for path in loader.discover(paths):
         loaded = loader.load_path(path)
-        documents += [d for d in loaded.documents if isinstance(d.body, dict) and isinstance(d.body.get("kind"), str)
-                      and isinstance(d.body.get("apiVersion"), str)]
+        documents += [
+            d
+            for d in loaded.documents
+            if isinstance(d.body, dict)
+            and isinstance(d.body.get("kind"), str)
+            and isinstance(d.body.get("apiVersion"), str)
+        ]
     context = apply.Context(resolve_version(None))
     list(apply.check(documents[0], context))  # warm the caches (schemas, rule tables) outside the timing
     per_object, whole, found = [], [], 0

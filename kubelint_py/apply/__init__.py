@@ -14,8 +14,27 @@ from typing import Iterable, Iterator
 
 from kubelint_py import schemas, workloads
 from kubelint_py.apply import (  # noqa: F401  (importing a module registers its rules)
-    config, containers, controllers, deprecations, env, generic, jobs, metadata, networking, pods, policy, probes,
-    rbac, resources, services, set_checks, storage, volumes,
+    config,
+    containers,
+    controllers,
+    deprecations,
+    env,
+    generic,
+    jobs,
+    metadata,
+    networking,
+    pods,
+    policy,
+    probes,
+    rbac,
+    resources,
+    scheduling,
+    security,
+    selectors,
+    services,
+    set_checks,
+    storage,
+    volumes,
 )
 from kubelint_py.apply.rule import RULES as _RULES
 from kubelint_py.apply.rule import Container, Context, Job, Obj, Pod, Rule
@@ -58,8 +77,13 @@ def check(document: Document, context: Context) -> Iterator[Problem]:
 
 def check_set(documents: Iterable[Document], context: Context) -> Iterator[tuple[Document, Problem]]:
     """Problems of the input as a whole: call once every document has been read."""
-    objects = [d for d in documents if isinstance(d.body, dict) and isinstance(d.body.get("kind"), str)
-               and isinstance(d.body.get("apiVersion"), str)]
+    objects = [
+        d
+        for d in documents
+        if isinstance(d.body, dict)
+        and isinstance(d.body.get("kind"), str)
+        and isinstance(d.body.get("apiVersion"), str)
+    ]
     yield from set_checks.check(objects, context)
 
 
@@ -73,12 +97,23 @@ def _pod(pod: Pod) -> Iterator[Problem]:
 def _run(rules: Iterable[Rule], subject: object) -> Iterator[Problem]:
     for rule in rules:
         for problem in rule.check(subject):
-            yield Problem(problem.path, problem.message, problem.fix, problem.rule or rule.id,
-                          problem.severity or rule.info.severity)
+            yield Problem(
+                problem.path,
+                problem.message,
+                problem.fix,
+                problem.rule or rule.id,
+                problem.severity or rule.info.severity,
+            )
 
 
 def _accepted_before_1_34(problem: Problem) -> Problem:
     if problem.severity != Severity.ERROR:
         return problem
-    return Problem(problem.path, problem.message + " (accepted by the apiserver before Kubernetes 1.34: the "
-                   "StatefulSet controller then fails to create the pods)", problem.fix, problem.rule, Severity.WARNING)
+    return Problem(
+        problem.path,
+        problem.message + " (accepted by the apiserver before Kubernetes 1.34: the "
+        "StatefulSet controller then fails to create the pods)",
+        problem.fix,
+        problem.rule,
+        Severity.WARNING,
+    )

@@ -53,11 +53,17 @@ def _decoded(obj: Obj, key: str) -> bytes | None:
     return None
 
 
-@rule("apply/invalid-config-key", ERROR, ("ConfigMap", "Secret"), "config",
-      "A ConfigMap or Secret key with characters other than letters, digits, '-', '_' and '.' (a '/' most often), or "
-      "`.`/`..`.",
-      why="Keys become file names in volumes and must be portable; the apiserver rejects others.",
-      example="data:\n  config/app.yaml: |\n    port: 8080", fix="Use a flat key such as app.yaml; choose the file path with items[].path when mounting.")
+@rule(
+    "apply/invalid-config-key",
+    ERROR,
+    ("ConfigMap", "Secret"),
+    "config",
+    "A ConfigMap or Secret key with characters other than letters, digits, '-', '_' and '.' (a '/' most often), or "
+    "`.`/`..`.",
+    why="Keys become file names in volumes and must be portable; the apiserver rejects others.",
+    example="data:\n  config/app.yaml: |\n    port: 8080",
+    fix="Use a flat key such as app.yaml; choose the file path with items[].path when mounting.",
+)
 def invalid_config_key(obj: Obj) -> Iterator[Problem]:
     fields = ("data", "binaryData") if obj.kind == "ConfigMap" else ("data", "stringData")
     for field in fields:
@@ -67,14 +73,25 @@ def invalid_config_key(obj: Obj) -> Iterator[Problem]:
                 yield Problem((field, key), invalid(key, *messages), f"Use a key like {flat!r}.")
 
 
-@rule("apply/configmap-duplicate-key", ERROR, "ConfigMap", "config", "A ConfigMap key present in both data and binaryData.",
-      why="Both become files or variables of the same name; the apiserver rejects it.",
-      example="data:\n  logo.png: ...\nbinaryData:\n  logo.png: iVBORw0KGgo=", fix="Keep the key in one of the two.")
+@rule(
+    "apply/configmap-duplicate-key",
+    ERROR,
+    "ConfigMap",
+    "config",
+    "A ConfigMap key present in both data and binaryData.",
+    why="Both become files or variables of the same name; the apiserver rejects it.",
+    example="data:\n  logo.png: ...\nbinaryData:\n  logo.png: iVBORw0KGgo=",
+    fix="Keep the key in one of the two.",
+)
 def configmap_duplicate_key(obj: Obj) -> Iterator[Problem]:
     binary = mapping(obj.body.get("binaryData"))
     for key in mapping(obj.body.get("data")):
         if key in binary:
-            yield Problem(("data", key), invalid(key, "duplicate of key present in binaryData"), "Remove it from data or binaryData.")
+            yield Problem(
+                ("data", key),
+                invalid(key, "duplicate of key present in binaryData"),
+                "Remove it from data or binaryData.",
+            )
 
 
 def _size(value: Any, encoded: bool) -> int:
@@ -85,9 +102,16 @@ def _size(value: Any, encoded: bool) -> int:
     return len(value.encode())
 
 
-@rule("apply/config-too-large", ERROR, ("ConfigMap", "Secret"), "config", "A ConfigMap or Secret holding more than 1 MiB of data.",
-      why="The apiserver rejects it: objects live in etcd, which is not a blob store.",
-      example="data:\n  GeoLite2-City.mmdb: ... 60 MiB ...", fix="Put large files in the image, a volume, or object storage.")
+@rule(
+    "apply/config-too-large",
+    ERROR,
+    ("ConfigMap", "Secret"),
+    "config",
+    "A ConfigMap or Secret holding more than 1 MiB of data.",
+    why="The apiserver rejects it: objects live in etcd, which is not a blob store.",
+    example="data:\n  GeoLite2-City.mmdb: ... 60 MiB ...",
+    fix="Put large files in the image, a volume, or object storage.",
+)
 def config_too_large(obj: Obj) -> Iterator[Problem]:
     if obj.kind == "ConfigMap":
         total = sum(_size(v, False) for v in mapping(obj.body.get("data")).values())
@@ -98,22 +122,34 @@ def config_too_large(obj: Obj) -> Iterator[Problem]:
         total += sum(_size(v, False) for v in mapping(obj.body.get("stringData")).values())
         path = ("data",)
     if total > MAX_SIZE:
-        yield Problem(path, formats.too_long(MAX_SIZE, obj.minor), f"It holds about {total // 1024} KiB: move large "
-                      "data to a volume or object storage, or split it.")
+        yield Problem(
+            path,
+            formats.too_long(MAX_SIZE, obj.minor),
+            f"It holds about {total // 1024} KiB: move large data to a volume or object storage, or split it.",
+        )
 
 
-@rule("apply/secret-type-keys", ERROR, "Secret", "config",
-      "A typed Secret without the keys its type requires: kubernetes.io/tls needs tls.crt and tls.key, "
-      "dockerconfigjson needs .dockerconfigjson, basic-auth username or password, ssh-auth ssh-privatekey, "
-      "service-account-token the kubernetes.io/service-account.name annotation.",
-      why="The apiserver rejects the Secret (stringData counts: it is merged into data first).",
-      example="type: kubernetes.io/tls\ndata:\n  cert.pem: LS0t...", fix="Use the key names the type defines, e.g. tls.crt and tls.key.")
+@rule(
+    "apply/secret-type-keys",
+    ERROR,
+    "Secret",
+    "config",
+    "A typed Secret without the keys its type requires: kubernetes.io/tls needs tls.crt and tls.key, "
+    "dockerconfigjson needs .dockerconfigjson, basic-auth username or password, ssh-auth ssh-privatekey, "
+    "service-account-token the kubernetes.io/service-account.name annotation.",
+    why="The apiserver rejects the Secret (stringData counts: it is merged into data first).",
+    example="type: kubernetes.io/tls\ndata:\n  cert.pem: LS0t...",
+    fix="Use the key names the type defines, e.g. tls.crt and tls.key.",
+)
 def secret_type_keys(obj: Obj) -> Iterator[Problem]:
     kind = obj.body.get("type")
     if kind == "kubernetes.io/service-account-token":
         if not mapping(obj.meta.get("annotations")).get(SERVICE_ACCOUNT_NAME):
-            yield Problem(("metadata", "annotations", SERVICE_ACCOUNT_NAME), required(),
-                          f"Add the annotation {SERVICE_ACCOUNT_NAME}: <the ServiceAccount's name>.")
+            yield Problem(
+                ("metadata", "annotations", SERVICE_ACCOUNT_NAME),
+                required(),
+                f"Add the annotation {SERVICE_ACCOUNT_NAME}: <the ServiceAccount's name>.",
+            )
         return
     if kind not in _TYPED_KEYS:
         return
@@ -127,43 +163,69 @@ def secret_type_keys(obj: Obj) -> Iterator[Problem]:
         # Point at the data the author wrote; the apiserver reports data[key] (stringData is merged into it).
         where = "data" if "data" in obj.body or "stringData" not in obj.body else "stringData"
         for key in missing:
-            yield Problem((where, key), required(), f"A {kind} Secret needs the key {key!r} (keys present: {present}).")
+            yield Problem(
+                (where, key), required(), f"A {kind} Secret needs the key {key!r} (keys present: {present})."
+            )
 
 
-@rule("apply/invalid-base64", ERROR, ("Secret", "ConfigMap"), "config",
-      "A Secret data value (or ConfigMap binaryData value) that is not base64, usually plain text put in data instead "
-      "of stringData.",
-      why="The apiserver decodes these values before anything else and refuses the whole request: `illegal base64 "
-          "data at input byte N`. Schema validators do not check base64.",
-      example="kind: Secret\ndata:\n  password: hunter2", fix="Put plain text under stringData, or base64-encode it: `echo -n hunter2 | base64`.")
+@rule(
+    "apply/invalid-base64",
+    ERROR,
+    ("Secret", "ConfigMap"),
+    "config",
+    "A Secret data value (or ConfigMap binaryData value) that is not base64, usually plain text put in data instead "
+    "of stringData.",
+    why="The apiserver decodes these values before anything else and refuses the whole request: `illegal base64 "
+    "data at input byte N`. Schema validators do not check base64.",
+    example="kind: Secret\ndata:\n  password: hunter2",
+    fix="Put plain text under stringData, or base64-encode it: `echo -n hunter2 | base64`.",
+)
 def invalid_base64(obj: Obj) -> Iterator[Problem]:
     field = "data" if obj.kind == "Secret" else "binaryData"
     for key, value in mapping(obj.body.get(field)).items():
         if isinstance(value, str) and (offset := base64_error(value)) is not None:
-            fix = (f"Move {key!r} to stringData (plain text), or encode it with base64." if obj.kind == "Secret" else
-                   "Encode the value with base64, or move it to data if it is text.")
+            fix = (
+                f"Move {key!r} to stringData (plain text), or encode it with base64."
+                if obj.kind == "Secret"
+                else "Encode the value with base64, or move it to data if it is text."
+            )
             yield Problem((field, key), f"illegal base64 data at input byte {offset}", fix)
 
 
-@rule("apply/invalid-docker-config", ERROR, "Secret", "config",
-      "A kubernetes.io/dockerconfigjson or dockercfg Secret whose config is not a JSON object.",
-      why="The apiserver parses it and rejects the Secret; the kubelet could not use it to pull images.",
-      example="type: kubernetes.io/dockerconfigjson\nstringData:\n  .dockerconfigjson: \"{auths: {}}\"",
-      fix="Generate it: kubectl create secret docker-registry NAME --docker-server=... --dry-run=client -o yaml.")
+@rule(
+    "apply/invalid-docker-config",
+    ERROR,
+    "Secret",
+    "config",
+    "A kubernetes.io/dockerconfigjson or dockercfg Secret whose config is not a JSON object.",
+    why="The apiserver parses it and rejects the Secret; the kubelet could not use it to pull images.",
+    example='type: kubernetes.io/dockerconfigjson\nstringData:\n  .dockerconfigjson: "{auths: {}}"',
+    fix="Generate it: kubectl create secret docker-registry NAME --docker-server=... --dry-run=client -o yaml.",
+)
 def invalid_docker_config(obj: Obj) -> Iterator[Problem]:
-    key = {"kubernetes.io/dockerconfigjson": ".dockerconfigjson", "kubernetes.io/dockercfg": ".dockercfg"}.get(
-        obj.body.get("type"))
+    key = {
+        "kubernetes.io/dockerconfigjson": ".dockerconfigjson",
+        "kubernetes.io/dockercfg": ".dockercfg",
+    }.get(obj.body.get("type"))
     raw = _decoded(obj, key) if key else None
     if raw is None:
         return
     try:
         parsed = json.loads(raw.decode("utf-8", errors="replace"))
-        problem = None if isinstance(parsed, dict) else (
-            f"json: cannot unmarshal {type(parsed).__name__.replace('list', 'array').replace('str', 'string')} into Go "
-            "value of type map[string]interface {}")
+        problem = (
+            None
+            if isinstance(parsed, dict)
+            else (
+                f"json: cannot unmarshal {type(parsed).__name__.replace('list', 'array').replace('str', 'string')} into Go "
+                "value of type map[string]interface {}"
+            )
+        )
     except ValueError as error:
         problem = "unexpected end of JSON input" if not raw.strip() else f"invalid JSON: {error}"
     if problem:
         where = "stringData" if key in mapping(obj.body.get("stringData")) else "data"
-        yield Problem((where, key), invalid("<secret contents redacted>", problem),
-                      "Generate it with `kubectl create secret docker-registry --dry-run=client -o yaml`.")
+        yield Problem(
+            (where, key),
+            invalid("<secret contents redacted>", problem),
+            "Generate it with `kubectl create secret docker-registry --dry-run=client -o yaml`.",
+        )

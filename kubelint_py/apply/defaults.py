@@ -138,7 +138,9 @@ def _pod_spec(spec: dict, is_pod: bool) -> None:
             keys = {t.get("key") for t in tolerations if isinstance(t, dict)}
             for key in _NOT_READY_TOLERATIONS:
                 if key not in keys:
-                    tolerations.append({"key": key, "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300})
+                    tolerations.append(
+                        {"key": key, "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300}
+                    )
         spec.setdefault("priority", 0)
         spec.setdefault("preemptionPolicy", "PreemptLowerPriority")
 
@@ -164,7 +166,11 @@ def _container(container: dict, is_pod: bool, host_network: bool) -> None:
             if isinstance(lifecycle.get(hook), dict):
                 _http_get(lifecycle[hook])
     for env in _list(container, "env"):
-        field_ref = env.get("valueFrom", {}).get("fieldRef") if isinstance(env, dict) and isinstance(env.get("valueFrom"), dict) else None
+        field_ref = (
+            env.get("valueFrom", {}).get("fieldRef")
+            if isinstance(env, dict) and isinstance(env.get("valueFrom"), dict)
+            else None
+        )
         if isinstance(field_ref, dict):
             field_ref.setdefault("apiVersion", "v1")
     resources = container.get("resources")
@@ -259,11 +265,15 @@ def _job_spec(spec: dict, minor: int) -> None:
     if spec.get("completions") is None and spec.get("parallelism") is None:
         spec["completions"] = spec["parallelism"] = 1
     spec.setdefault("parallelism", 1)
-    spec.setdefault("backoffLimit", 2147483647 if spec.get("backoffLimitPerIndex") is not None else JOB_BACKOFF_LIMIT)
+    spec.setdefault(
+        "backoffLimit", 2147483647 if spec.get("backoffLimitPerIndex") is not None else JOB_BACKOFF_LIMIT
+    )
     spec.setdefault("completionMode", "NonIndexed")
     spec.setdefault("suspend", False)
     if minor >= 29:
-        spec.setdefault("podReplacementPolicy", "Failed" if spec.get("podFailurePolicy") else "TerminatingOrFailed")
+        spec.setdefault(
+            "podReplacementPolicy", "Failed" if spec.get("podFailurePolicy") else "TerminatingOrFailed"
+        )
 
 
 def _job(obj: dict, spec: dict, minor: int) -> None:
@@ -327,8 +337,12 @@ def _network_policy(obj: dict, spec: dict, minor: int) -> None:
 def _hpa(obj: dict, spec: dict, minor: int) -> None:
     spec.setdefault("minReplicas", 1)
     if obj.get("apiVersion") == "autoscaling/v2" and not spec.get("metrics"):
-        spec["metrics"] = [{"type": "Resource", "resource": {
-            "name": "cpu", "target": {"type": "Utilization", "averageUtilization": 80}}}]
+        spec["metrics"] = [
+            {
+                "type": "Resource",
+                "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 80}},
+            }
+        ]
 
 
 def _secret(obj: dict) -> None:
@@ -349,7 +363,9 @@ def _namespace(obj: dict) -> None:
 def _binding(obj: dict) -> None:
     for subject in _list(obj, "subjects"):
         if isinstance(subject, dict) and "apiGroup" not in subject:
-            subject["apiGroup"] = "" if subject.get("kind") == "ServiceAccount" else "rbac.authorization.k8s.io"
+            subject["apiGroup"] = (
+                "" if subject.get("kind") == "ServiceAccount" else "rbac.authorization.k8s.io"
+            )
 
 
 def _storage_class(obj: dict) -> None:
@@ -362,12 +378,24 @@ def _priority_class(obj: dict) -> None:
 
 
 _SPEC_DEFAULTS = {
-    "Deployment": _deployment, "ReplicaSet": _replica_set, "ReplicationController": _replication_controller,
-    "DaemonSet": _daemon_set, "StatefulSet": _stateful_set, "Job": _job, "CronJob": _cron_job, "Service": _service,
-    "PersistentVolumeClaim": _persistent_volume_claim, "PersistentVolume": _persistent_volume,
-    "NetworkPolicy": _network_policy, "HorizontalPodAutoscaler": _hpa,
+    "Deployment": _deployment,
+    "ReplicaSet": _replica_set,
+    "ReplicationController": _replication_controller,
+    "DaemonSet": _daemon_set,
+    "StatefulSet": _stateful_set,
+    "Job": _job,
+    "CronJob": _cron_job,
+    "Service": _service,
+    "PersistentVolumeClaim": _persistent_volume_claim,
+    "PersistentVolume": _persistent_volume,
+    "NetworkPolicy": _network_policy,
+    "HorizontalPodAutoscaler": _hpa,
 }
 _OBJECT_DEFAULTS = {
-    "Secret": _secret, "Namespace": _namespace, "RoleBinding": _binding, "ClusterRoleBinding": _binding,
-    "StorageClass": _storage_class, "PriorityClass": _priority_class,
+    "Secret": _secret,
+    "Namespace": _namespace,
+    "RoleBinding": _binding,
+    "ClusterRoleBinding": _binding,
+    "StorageClass": _storage_class,
+    "PriorityClass": _priority_class,
 }

@@ -47,7 +47,10 @@ def replacement(api_version: str, kind: str, version: str) -> str | None:
     others = [av for av, kinds in served.items() if av != api_version and newest in kinds.get(kind, ())]
     if not others:
         return None
-    best = min(others, key=lambda av: (version not in served[av][kind], av.rpartition("/")[0] != group, stability(av)))
+    best = min(
+        others,
+        key=lambda av: (version not in served[av][kind], av.rpartition("/")[0] != group, stability(av)),
+    )
     first = served[best][kind][0]
     later = f" (served from Kubernetes {first})" if _minor(first) > _minor(version) else ""
     return f"{best} {kind}{later}"
@@ -66,13 +69,18 @@ def lifecycle(api_version: str, kind: str, version: str) -> tuple[str | None, st
     return deprecated, removed
 
 
-@rule("apply/deprecated-api", WARNING, "object", "deprecations",
-      "An apiVersion that the target Kubernetes version still serves but has deprecated, or that a later version "
-      "removes.",
-      why="The apiserver warns on every apply, and the manifest stops working on the upgrade that removes the API; "
-          "the replacement often changes fields too. Removed APIs are reported as schema/removed-api.",
-      example="apiVersion: flowcontrol.apiserver.k8s.io/v1beta3\nkind: FlowSchema  # --kubernetes-version 1.30",
-      fix="Move to the replacement the message names before upgrading.")
+@rule(
+    "apply/deprecated-api",
+    WARNING,
+    "object",
+    "deprecations",
+    "An apiVersion that the target Kubernetes version still serves but has deprecated, or that a later version "
+    "removes.",
+    why="The apiserver warns on every apply, and the manifest stops working on the upgrade that removes the API; "
+    "the replacement often changes fields too. Removed APIs are reported as schema/removed-api.",
+    example="apiVersion: flowcontrol.apiserver.k8s.io/v1beta3\nkind: FlowSchema  # --kubernetes-version 1.30",
+    fix="Move to the replacement the message names before upgrading.",
+)
 def deprecated_api(obj: Obj) -> Iterator[Problem]:
     if not obj.built_in or "alpha" in obj.api_version:
         return
@@ -80,22 +88,33 @@ def deprecated_api(obj: Obj) -> Iterator[Problem]:
     deprecated, removed = lifecycle(obj.api_version, obj.kind, version)
     if not deprecated and not removed:
         return
-    instead = _facts().get((obj.api_version, obj.kind), {}).get("replacement") or \
-        replacement(obj.api_version, obj.kind, version)
-    status = ", ".join(([f"deprecated in v{deprecated}+"] if deprecated else []) +
-                       ([f"unavailable in v{removed}+"] if removed else []))
+    instead = _facts().get((obj.api_version, obj.kind), {}).get("replacement") or replacement(
+        obj.api_version, obj.kind, version
+    )
+    status = ", ".join(
+        ([f"deprecated in v{deprecated}+"] if deprecated else [])
+        + ([f"unavailable in v{removed}+"] if removed else [])
+    )
     message = f"{obj.api_version} {obj.kind} is {status}" + (f"; use {instead}" if instead else "")
-    fix = (f"Move to {instead.split(' ')[0]} before upgrading, and check the fields that changed."
-           if instead and "/" in instead.split(" ")[0] else "Plan for its removal before upgrading.")
+    fix = (
+        f"Move to {instead.split(' ')[0]} before upgrading, and check the fields that changed."
+        if instead and "/" in instead.split(" ")[0]
+        else "Plan for its removal before upgrading."
+    )
     yield Problem(("apiVersion",), message, fix)
 
 
-@rule("apply/alpha-api", WARNING, "object", "deprecations",
-      "An alpha apiVersion (v1alpha1, ...) of a built-in API.",
-      why="Alpha APIs are disabled unless the cluster enables them (--runtime-config): on a default cluster "
-          "`kubectl apply` fails with `no matches for kind`. They also change or disappear without notice.",
-      example="apiVersion: admissionregistration.k8s.io/v1alpha1\nkind: MutatingAdmissionPolicy",
-      fix="Use a beta or stable version if the target version serves one, or make sure the cluster enables the API.")
+@rule(
+    "apply/alpha-api",
+    WARNING,
+    "object",
+    "deprecations",
+    "An alpha apiVersion (v1alpha1, ...) of a built-in API.",
+    why="Alpha APIs are disabled unless the cluster enables them (--runtime-config): on a default cluster "
+    "`kubectl apply` fails with `no matches for kind`. They also change or disappear without notice.",
+    example="apiVersion: admissionregistration.k8s.io/v1alpha1\nkind: MutatingAdmissionPolicy",
+    fix="Use a beta or stable version if the target version serves one, or make sure the cluster enables the API.",
+)
 def alpha_api(obj: Obj) -> Iterator[Problem]:
     if not obj.built_in or "alpha" not in obj.api_version.rpartition("/")[2]:
         return
@@ -104,5 +123,10 @@ def alpha_api(obj: Obj) -> Iterator[Problem]:
     message = f"{obj.api_version} {obj.kind} is an alpha API: off unless the cluster enables it"
     if removed:
         message += f", and unavailable in v{removed}+"
-    yield Problem(("apiVersion",), message, f"Use {instead} if you can." if instead else
-                  f"Enable it with --runtime-config={obj.api_version}=true on the apiserver, or avoid the alpha API.")
+    yield Problem(
+        ("apiVersion",),
+        message,
+        f"Use {instead} if you can."
+        if instead
+        else f"Enable it with --runtime-config={obj.api_version}=true on the apiserver, or avoid the alpha API.",
+    )

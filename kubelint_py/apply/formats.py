@@ -37,7 +37,9 @@ def required(detail: str = "") -> str:
 
 
 def unsupported(value: Any, supported: Iterable[str]) -> str:
-    return f"Unsupported value: {go_value(value)}: supported values: " + ", ".join(f'"{s}"' for s in supported)
+    return f"Unsupported value: {go_value(value)}: supported values: " + ", ".join(
+        f'"{s}"' for s in supported
+    )
 
 
 def duplicate(value: Any) -> str:
@@ -54,7 +56,11 @@ def not_found(value: Any) -> str:
 
 def too_long(limit: int, minor: int) -> str:
     # The wording changed in Kubernetes 1.32.
-    return f"Too long: may not be more than {limit} bytes" if minor >= 32 else f"Too long: must have at most {limit} bytes"
+    return (
+        f"Too long: may not be more than {limit} bytes"
+        if minor >= 32
+        else f"Too long: must have at most {limit} bytes"
+    )
 
 
 # --- formats (k8s.io/apimachinery/pkg/util/validation/validation.go) ------------------------------
@@ -76,14 +82,26 @@ _LABEL = re.compile(f"^{_LABEL_FMT}$")
 _SUBDOMAIN = re.compile(f"^{_SUBDOMAIN_FMT}$")
 _DNS1035 = re.compile(f"^{_DNS1035_FMT}$")
 
-LABEL_MSG = _regex_error("a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "
-                         "and must start and end with an alphanumeric character", _LABEL_FMT, "my-name", "123-abc")
-SUBDOMAIN_MSG = _regex_error("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, "
-                             "'-' or '.', and must start and end with an alphanumeric character", _SUBDOMAIN_FMT,
-                             "example.com")
-DNS1035_MSG = _regex_error("a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with "
-                           "an alphabetic character, and end with an alphanumeric character", _DNS1035_FMT,
-                           "my-name", "abc-123")
+LABEL_MSG = _regex_error(
+    "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "
+    "and must start and end with an alphanumeric character",
+    _LABEL_FMT,
+    "my-name",
+    "123-abc",
+)
+SUBDOMAIN_MSG = _regex_error(
+    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, "
+    "'-' or '.', and must start and end with an alphanumeric character",
+    _SUBDOMAIN_FMT,
+    "example.com",
+)
+DNS1035_MSG = _regex_error(
+    "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with "
+    "an alphabetic character, and end with an alphanumeric character",
+    _DNS1035_FMT,
+    "my-name",
+    "abc-123",
+)
 
 
 def is_dns1123_label(value: str) -> list[str]:
@@ -125,8 +143,11 @@ def is_qualified_name(value: str) -> list[str]:
     parts = value.split("/")
     errors: list[str] = []
     if len(parts) > 2:
-        return ["a qualified name " + _QNAME_REGEX_MSG +
-                " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"]
+        return [
+            "a qualified name "
+            + _QNAME_REGEX_MSG
+            + " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"
+        ]
     name = parts[-1]
     if len(parts) == 2:
         prefix = parts[0]
@@ -143,9 +164,14 @@ def is_qualified_name(value: str) -> list[str]:
     return errors
 
 
-_LABEL_VALUE_MSG = _regex_error("a valid label must be an empty string or consist of alphanumeric characters, '-', "
-                                "'_' or '.', and must start and end with an alphanumeric character",
-                                f"({_QNAME_FMT})?", "MyValue", "my_value", "12345")
+_LABEL_VALUE_MSG = _regex_error(
+    "a valid label must be an empty string or consist of alphanumeric characters, '-', "
+    "'_' or '.', and must start and end with an alphanumeric character",
+    f"({_QNAME_FMT})?",
+    "MyValue",
+    "my_value",
+    "12345",
+)
 
 
 def is_label_value(value: str) -> list[str]:
@@ -187,9 +213,14 @@ def _dot_prefix(value: str) -> list[str]:
 
 _ENV_FMT = "[-._a-zA-Z][-._a-zA-Z0-9]*"
 _ENV = re.compile(f"^{_ENV_FMT}$")
-_ENV_MSG = _regex_error("a valid environment variable name must consist of alphabetic characters, digits, '_', "
-                        "'-', or '.', and must not start with a digit", _ENV_FMT, "my.env-name", "MY_ENV.NAME",
-                        "MyEnvName1")
+_ENV_MSG = _regex_error(
+    "a valid environment variable name must consist of alphabetic characters, digits, '_', "
+    "'-', or '.', and must not start with a digit",
+    _ENV_FMT,
+    "my.env-name",
+    "MY_ENV.NAME",
+    "MyEnvName1",
+)
 
 
 def is_env_var_name(value: str, minor: int) -> list[str]:
@@ -197,14 +228,21 @@ def is_env_var_name(value: str, minor: int) -> list[str]:
     if minor >= 32:
         if all(32 <= ord(ch) <= 126 and ch != "=" for ch in value):
             return []
-        return ["a valid environment variable name must consist only of printable ASCII characters other than '='"]
+        return [
+            "a valid environment variable name must consist only of printable ASCII characters other than '='"
+        ]
     return ([] if _ENV.match(value) else [_ENV_MSG]) + _dot_prefix(value)
 
 
 _CONFIG_KEY_FMT = "[-._a-zA-Z0-9]+"
 _CONFIG_KEY = re.compile(f"^{_CONFIG_KEY_FMT}$")
-_CONFIG_KEY_MSG = _regex_error("a valid config key must consist of alphanumeric characters, '-', '_' or '.'",
-                               _CONFIG_KEY_FMT, "key.name", "KEY_NAME", "key-name")
+_CONFIG_KEY_MSG = _regex_error(
+    "a valid config key must consist of alphanumeric characters, '-', '_' or '.'",
+    _CONFIG_KEY_FMT,
+    "key.name",
+    "KEY_NAME",
+    "key-name",
+)
 
 
 def is_config_key(value: str) -> list[str]:
@@ -215,8 +253,9 @@ def is_config_key(value: str) -> list[str]:
 
 
 _PERCENT = re.compile(r"^[0-9]+%$")
-PERCENT_MSG = _regex_error("a valid percent string must be a numeric string followed by an ending '%'", "[0-9]+%",
-                           "1%", "93%")
+PERCENT_MSG = _regex_error(
+    "a valid percent string must be a numeric string followed by an ending '%'", "[0-9]+%", "1%", "93%"
+)
 
 
 def is_percent(value: str) -> bool:
@@ -224,8 +263,9 @@ def is_percent(value: str) -> bool:
 
 
 _HEADER = re.compile(r"^[-A-Za-z0-9]+$")
-HEADER_MSG = _regex_error("a valid HTTP header must consist of alphanumeric characters or '-'", "[-A-Za-z0-9]+",
-                          "X-Header-Name")
+HEADER_MSG = _regex_error(
+    "a valid HTTP header must consist of alphanumeric characters or '-'", "[-A-Za-z0-9]+", "X-Header-Name"
+)
 
 
 def is_http_header_name(value: str) -> list[str]:

@@ -34,7 +34,10 @@ CONTAINER_ENUMS: list[tuple[tuple, tuple[str, ...]]] = [
     (("volumeMounts", "*", "recursiveReadOnly"), ("Disabled", "Enabled", "IfPossible")),
     (("resizePolicy", "*", "resourceName"), ("cpu", "memory")),
     (("resizePolicy", "*", "restartPolicy"), ("NotRequired", "RestartContainer")),
-    *(((probe, "httpGet", "scheme"), ("HTTP", "HTTPS")) for probe in ("livenessProbe", "readinessProbe", "startupProbe")),
+    *(
+        ((probe, "httpGet", "scheme"), ("HTTP", "HTTPS"))
+        for probe in ("livenessProbe", "readinessProbe", "startupProbe")
+    ),
     *((("lifecycle", hook, "httpGet", "scheme"), ("HTTP", "HTTPS")) for hook in _HANDLERS),
 ]
 POD_ENUMS: list[tuple[tuple, tuple[str, ...]]] = [
@@ -50,8 +53,10 @@ POD_ENUMS: list[tuple[tuple, tuple[str, ...]]] = [
     (("securityContext", "seccompProfile", "type"), _PROFILE_TYPES),
     (("securityContext", "appArmorProfile", "type"), _PROFILE_TYPES),
     (("securityContext", "fsGroupChangePolicy"), ("Always", "OnRootMismatch")),
-    (("volumes", "*", "hostPath", "type"), ("", "BlockDevice", "CharDevice", "Directory", "DirectoryOrCreate", "File",
-                                           "FileOrCreate", "Socket")),
+    (
+        ("volumes", "*", "hostPath", "type"),
+        ("", "BlockDevice", "CharDevice", "Directory", "DirectoryOrCreate", "File", "FileOrCreate", "Socket"),
+    ),
 ]
 _ACCESS_MODES = ("ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce", "ReadWriteOncePod")
 _VOLUME_MODES = ("Block", "Filesystem")
@@ -88,9 +93,13 @@ KIND_ENUMS: dict[str, list[tuple[tuple, tuple[str, ...]]]] = {
         (("spec", "concurrencyPolicy"), ("Allow", "Forbid", "Replace")),
         (("spec", "jobTemplate", "spec", "completionMode"), ("Indexed", "NonIndexed")),
     ],
-    "PersistentVolumeClaim": [(("spec", "accessModes", "*"), _ACCESS_MODES), (("spec", "volumeMode"), _VOLUME_MODES)],
+    "PersistentVolumeClaim": [
+        (("spec", "accessModes", "*"), _ACCESS_MODES),
+        (("spec", "volumeMode"), _VOLUME_MODES),
+    ],
     "PersistentVolume": [
-        (("spec", "accessModes", "*"), _ACCESS_MODES), (("spec", "volumeMode"), _VOLUME_MODES),
+        (("spec", "accessModes", "*"), _ACCESS_MODES),
+        (("spec", "volumeMode"), _VOLUME_MODES),
         (("spec", "persistentVolumeReclaimPolicy"), ("Delete", "Recycle", "Retain")),
     ],
     "StorageClass": [
@@ -98,7 +107,12 @@ KIND_ENUMS: dict[str, list[tuple[tuple, tuple[str, ...]]]] = {
         (("volumeBindingMode",), ("Immediate", "WaitForFirstConsumer")),
     ],
     "PriorityClass": [(("preemptionPolicy",), ("Never", "PreemptLowerPriority"))],
-    "Ingress": [(("spec", "rules", "*", "http", "paths", "*", "pathType"), ("Exact", "ImplementationSpecific", "Prefix"))],
+    "Ingress": [
+        (
+            ("spec", "rules", "*", "http", "paths", "*", "pathType"),
+            ("Exact", "ImplementationSpecific", "Prefix"),
+        )
+    ],
     "NetworkPolicy": [
         (("spec", "policyTypes", "*"), ("Egress", "Ingress")),
         (("spec", "ingress", "*", "ports", "*", "protocol"), _PROTOCOLS),
@@ -107,10 +121,17 @@ KIND_ENUMS: dict[str, list[tuple[tuple, tuple[str, ...]]]] = {
     "PodDisruptionBudget": [(("spec", "unhealthyPodEvictionPolicy"), ("AlwaysAllow", "IfHealthyBudget"))],
     "HorizontalPodAutoscaler": [
         (("spec", "metrics", "*", "type"), ("ContainerResource", "External", "Object", "Pods", "Resource")),
-        *((("spec", "behavior", direction, "selectPolicy"), ("Disabled", "Max", "Min")) for direction in _DIRECTIONS),
-        *((("spec", "behavior", direction, "policies", "*", "type"), ("Percent", "Pods")) for direction in _DIRECTIONS),
+        *(
+            (("spec", "behavior", direction, "selectPolicy"), ("Disabled", "Max", "Min"))
+            for direction in _DIRECTIONS
+        ),
+        *(
+            (("spec", "behavior", direction, "policies", "*", "type"), ("Percent", "Pods"))
+            for direction in _DIRECTIONS
+        ),
     ],
-    "MutatingWebhookConfiguration": _WEBHOOK_ENUMS + [(("webhooks", "*", "reinvocationPolicy"), ("IfNeeded", "Never"))],
+    "MutatingWebhookConfiguration": _WEBHOOK_ENUMS
+    + [(("webhooks", "*", "reinvocationPolicy"), ("IfNeeded", "Never"))],
     "ValidatingWebhookConfiguration": _WEBHOOK_ENUMS,
 }
 
@@ -125,17 +146,25 @@ def _enum_problems(body: dict, table: list, prefix: tuple = ()) -> Iterator[Prob
 
 def _enum_fix(value: str, allowed: tuple[str, ...]) -> str:
     by_case = {option.lower(): option for option in allowed}
-    close = by_case.get(value.lower()) or next(iter(difflib.get_close_matches(value, allowed, n=1, cutoff=0.6)), None)
+    close = by_case.get(value.lower()) or next(
+        iter(difflib.get_close_matches(value, allowed, n=1, cutoff=0.6)), None
+    )
     choices = ", ".join(option for option in allowed if option)
     return f"Use {close!r} (values are case-sensitive)." if close else f"Use one of: {choices}."
 
 
-@rule("apply/unsupported-value", ERROR, ("container", "pod", "object"), "values",
-      "A field that takes one of a fixed set of values has another: `protocol: tcp`, `imagePullPolicy: always`, "
-      "`type: Loadbalancer`.",
-      why="The bundled schemas carry no enums for built-in kinds, so a misspelt value passes schema validation; the "
-          "apiserver rejects it with `Unsupported value`. Values are case-sensitive.",
-      example="ports:\n  - containerPort: 8080\n    protocol: tcp", fix="Use one of the values the message lists, spelt exactly.")
+@rule(
+    "apply/unsupported-value",
+    ERROR,
+    ("container", "pod", "object"),
+    "values",
+    "A field that takes one of a fixed set of values has another: `protocol: tcp`, `imagePullPolicy: always`, "
+    "`type: Loadbalancer`.",
+    why="The bundled schemas carry no enums for built-in kinds, so a misspelt value passes schema validation; the "
+    "apiserver rejects it with `Unsupported value`. Values are case-sensitive.",
+    example="ports:\n  - containerPort: 8080\n    protocol: tcp",
+    fix="Use one of the values the message lists, spelt exactly.",
+)
 def unsupported_value(subject: Container | Pod | Obj) -> Iterator[Problem]:
     if isinstance(subject, Container):
         yield from _enum_problems(subject.body, CONTAINER_ENUMS, subject.path)
@@ -145,22 +174,47 @@ def unsupported_value(subject: Container | Pod | Obj) -> Iterator[Problem]:
         yield from _enum_problems(subject.body, KIND_ENUMS[subject.kind])
 
 
-_PROBE_FIELDS = ("initialDelaySeconds", "timeoutSeconds", "periodSeconds", "successThreshold", "failureThreshold")
-CONTAINER_NON_NEGATIVE = [(probe, field) for probe in ("livenessProbe", "readinessProbe", "startupProbe")
-                          for field in _PROBE_FIELDS]
+_PROBE_FIELDS = (
+    "initialDelaySeconds",
+    "timeoutSeconds",
+    "periodSeconds",
+    "successThreshold",
+    "failureThreshold",
+)
+CONTAINER_NON_NEGATIVE = [
+    (probe, field) for probe in ("livenessProbe", "readinessProbe", "startupProbe") for field in _PROBE_FIELDS
+]
 KIND_NON_NEGATIVE: dict[str, list[tuple]] = {
-    "Deployment": [("spec", "replicas"), ("spec", "minReadySeconds"), ("spec", "revisionHistoryLimit"),
-                   ("spec", "progressDeadlineSeconds")],
+    "Deployment": [
+        ("spec", "replicas"),
+        ("spec", "minReadySeconds"),
+        ("spec", "revisionHistoryLimit"),
+        ("spec", "progressDeadlineSeconds"),
+    ],
     "ReplicaSet": [("spec", "replicas"), ("spec", "minReadySeconds")],
     "ReplicationController": [("spec", "replicas"), ("spec", "minReadySeconds")],
     "DaemonSet": [("spec", "minReadySeconds"), ("spec", "revisionHistoryLimit")],
-    "StatefulSet": [("spec", "replicas"), ("spec", "minReadySeconds"), ("spec", "revisionHistoryLimit"),
-                    ("spec", "updateStrategy", "rollingUpdate", "partition")],
-    "CronJob": [("spec", "startingDeadlineSeconds"), ("spec", "successfulJobsHistoryLimit"),
-                ("spec", "failedJobsHistoryLimit")],
+    "StatefulSet": [
+        ("spec", "replicas"),
+        ("spec", "minReadySeconds"),
+        ("spec", "revisionHistoryLimit"),
+        ("spec", "updateStrategy", "rollingUpdate", "partition"),
+    ],
+    "CronJob": [
+        ("spec", "startingDeadlineSeconds"),
+        ("spec", "successfulJobsHistoryLimit"),
+        ("spec", "failedJobsHistoryLimit"),
+    ],
 }
-JOB_NON_NEGATIVE = [("parallelism",), ("completions",), ("activeDeadlineSeconds",), ("backoffLimit",),
-                    ("ttlSecondsAfterFinished",), ("backoffLimitPerIndex",), ("maxFailedIndexes",)]
+JOB_NON_NEGATIVE = [
+    ("parallelism",),
+    ("completions",),
+    ("activeDeadlineSeconds",),
+    ("backoffLimit",),
+    ("ttlSecondsAfterFinished",),
+    ("backoffLimitPerIndex",),
+    ("maxFailedIndexes",),
+]
 
 
 def negative(value: Any) -> bool:
@@ -171,16 +225,25 @@ def _negative_problems(body: dict, fields: list[tuple], prefix: tuple = ()) -> I
     for path in fields:
         for found, value in walk(body, path):
             if negative(value):
-                yield Problem(prefix + found, invalid(value, "must be greater than or equal to 0"),
-                              f"Use 0 or a positive number; remove {found[-1]} to get the default.")
+                yield Problem(
+                    prefix + found,
+                    invalid(value, "must be greater than or equal to 0"),
+                    f"Use 0 or a positive number; remove {found[-1]} to get the default.",
+                )
 
 
-@rule("apply/negative-value", ERROR, ("container", "object"), "values",
-      "A count or duration that must not be negative is: replicas, revisionHistoryLimit, probe periods, Job "
-      "backoffLimit, CronJob history limits, ...",
-      why="The schemas only say 'integer'; the apiserver rejects negative values with `must be greater than or equal "
-          "to 0`.",
-      example="spec:\n  replicas: -1", fix="Use 0 or a positive number.")
+@rule(
+    "apply/negative-value",
+    ERROR,
+    ("container", "object"),
+    "values",
+    "A count or duration that must not be negative is: replicas, revisionHistoryLimit, probe periods, Job "
+    "backoffLimit, CronJob history limits, ...",
+    why="The schemas only say 'integer'; the apiserver rejects negative values with `must be greater than or equal "
+    "to 0`.",
+    example="spec:\n  replicas: -1",
+    fix="Use 0 or a positive number.",
+)
 def negative_value(subject: Container | Obj) -> Iterator[Problem]:
     if isinstance(subject, Container):
         yield from _negative_problems(subject.body, CONTAINER_NON_NEGATIVE, subject.path)
@@ -245,21 +308,32 @@ def quantities(body: Any, trie: Any, path: tuple = ()) -> Iterator[tuple[tuple, 
         return
     for key, sub in trie.items():
         if key == "[]" or key == "{}":
-            pairs = (enumerate(body) if key == "[]" and isinstance(body, list) else
-                     body.items() if key == "{}" and isinstance(body, dict) else ())
+            pairs = (
+                enumerate(body)
+                if key == "[]" and isinstance(body, list)
+                else body.items()
+                if key == "{}" and isinstance(body, dict)
+                else ()
+            )
             for child_key, child in pairs:
                 yield from quantities(child, sub, path + (child_key,))
         elif isinstance(body, dict) and key in body:
             yield from quantities(body[key], sub, path + (key,))
 
 
-@rule("apply/invalid-quantity", ERROR, "object", "resources",
-      "A resource quantity that the apiserver cannot parse: `500mi`, `2GB`, `1 Gi`, `1K`, anywhere a quantity goes "
-      "(container resources, PVC storage, emptyDir sizeLimit, ResourceQuota, LimitRange, HPA targets, ...).",
-      why="Quantities are case-sensitive: `Mi` is mebibytes, `m` is thousandths, `M` is megabytes, and `mi`, `GB` or "
-          "`K` are nothing. The apiserver refuses the whole request when it decodes the body (`unable to parse "
-          "quantity's suffix`), and schema validators accept any string.",
-      example="resources:\n  limits:\n    memory: 500mi", fix="Use a valid suffix: Ki Mi Gi Ti (powers of 1024), k M G T (powers of 1000), m (1/1000).")
+@rule(
+    "apply/invalid-quantity",
+    ERROR,
+    "object",
+    "resources",
+    "A resource quantity that the apiserver cannot parse: `500mi`, `2GB`, `1 Gi`, `1K`, anywhere a quantity goes "
+    "(container resources, PVC storage, emptyDir sizeLimit, ResourceQuota, LimitRange, HPA targets, ...).",
+    why="Quantities are case-sensitive: `Mi` is mebibytes, `m` is thousandths, `M` is megabytes, and `mi`, `GB` or "
+    "`K` are nothing. The apiserver refuses the whole request when it decodes the body (`unable to parse "
+    "quantity's suffix`), and schema validators accept any string.",
+    example="resources:\n  limits:\n    memory: 500mi",
+    fix="Use a valid suffix: Ki Mi Gi Ti (powers of 1024), k M G T (powers of 1000), m (1/1000).",
+)
 def invalid_quantity(obj: Obj) -> Iterator[Problem]:
     if not obj.built_in:
         return
@@ -271,6 +345,9 @@ def invalid_quantity(obj: Obj) -> Iterator[Problem]:
             quantity.parse(value)
         except quantity.QuantityError as error:
             suggestion = quantity.suggest(value)
-            fix = (f"Write {suggestion!r}." if suggestion else
-                   "Write a number with an optional suffix: Ki Mi Gi Ti, k M G T, or m, e.g. 512Mi or 250m.")
+            fix = (
+                f"Write {suggestion!r}."
+                if suggestion
+                else "Write a number with an optional suffix: Ki Mi Gi Ti, k M G T, or m, e.g. 512Mi or 250m."
+            )
             yield Problem(path, f"Invalid value: {go_value(value)}: {error}", fix)

@@ -16,7 +16,9 @@ SAFE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 GENERATED_SUFFIX = 5
 MAX_GENERATED_PREFIX = 58  # 63 - 5: generated names stay valid DNS labels
 LABEL_VALUE_LIMIT = 63
-CRONJOB_NAME_LIMIT = 52  # 63 minus "-" and the 8-10 digits of the scheduled time in minutes, rounded down to 52
+CRONJOB_NAME_LIMIT = (
+    52  # 63 minus "-" and the 8-10 digits of the scheduled time in minutes, rounded down to 52
+)
 REVISION_HASH_LENGTH = 10
 
 

@@ -81,7 +81,7 @@ def parse(value: Any) -> Decimal:
     if base == 10:
         number = number.scaleb(exponent, _CONTEXT)
     else:
-        number = _CONTEXT.multiply(number, Decimal(2 ** exponent))
+        number = _CONTEXT.multiply(number, Decimal(2**exponent))
     if number and number.as_tuple().exponent < -9:
         # Rounded up to whole nano units, so a tiny non-zero amount still asks for something.
         try:
@@ -108,7 +108,7 @@ def suggest(value: Any) -> str | None:
         if text.endswith(bad):
             candidates.append(text[: -len(bad)] + good)
     stem = text.rstrip("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
-    unit = text[len(stem):]
+    unit = text[len(stem) :]
     for binary in _BINARY:
         if unit.lower() in (binary.lower(), binary.lower() + "b", binary[0].lower() + "b"):
             candidates.append(stem + binary)

@@ -22,7 +22,6 @@ from kubelint_py import schemas, workloads
 from kubelint_py.model import Document, Problem, RuleInfo, Severity
 
 ERROR, WARNING, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
-SCOPES = ("object", "pod", "container", "job")
 
 
 @dataclass(frozen=True)
@@ -55,11 +54,22 @@ class Rule:
 RULES: list[Rule] = []
 
 
-def rule(id: str, severity: Severity, scope: str | tuple[str, ...], category: str, summary: str, *,
-         why: str, example: str, fix: str) -> Callable:
+def rule(
+    id: str,
+    severity: Severity,
+    scope: str | tuple[str, ...],
+    category: str,
+    summary: str,
+    *,
+    why: str,
+    example: str,
+    fix: str,
+) -> Callable:
     """Declare a check: `example` is a YAML snippet the rule reports, `fix` says what to do instead."""
-    docs = (f"## What it does\n{summary}\n\n## Why it matters\n{why}\n\n"
-            f"## Example\n```yaml\n{example.strip()}\n```\n\n## Fix\n{fix}\n")
+    docs = (
+        f"## What it does\n{summary}\n\n## Why it matters\n{why}\n\n"
+        f"## Example\n```yaml\n{example.strip()}\n```\n\n## Fix\n{fix}\n"
+    )
     info = RuleInfo(id, category, severity, summary, docs)
 
     def register(check: Callable) -> Callable:
@@ -123,10 +133,16 @@ class Obj:
         if found and found[0]:
             yield found[0] + ("metadata",), mapping(found[1].get("metadata"))
         if self.kind == "CronJob":
-            yield ("spec", "jobTemplate", "metadata"), mapping(workloads.get(self.body, ("spec", "jobTemplate", "metadata")))
+            yield (
+                ("spec", "jobTemplate", "metadata"),
+                mapping(workloads.get(self.body, ("spec", "jobTemplate", "metadata"))),
+            )
         if self.kind == "StatefulSet":
             for index, claim in enumerate(items(self.spec.get("volumeClaimTemplates"))):
-                yield ("spec", "volumeClaimTemplates", index, "metadata"), mapping(mapping(claim).get("metadata"))
+                yield (
+                    ("spec", "volumeClaimTemplates", index, "metadata"),
+                    mapping(mapping(claim).get("metadata")),
+                )
 
 
 @dataclass(slots=True)
@@ -147,7 +163,11 @@ class Pod:
 
     @property
     def template_metadata(self) -> dict:
-        return mapping(workloads.get(self.obj.body, self.path[:-1] + ("metadata",))) if self.is_template else self.obj.meta
+        return (
+            mapping(workloads.get(self.obj.body, self.path[:-1] + ("metadata",)))
+            if self.is_template
+            else self.obj.meta
+        )
 
     def containers(self, lists: tuple[str, ...] = workloads.CONTAINER_LISTS) -> Iterator[tuple[tuple, dict]]:
         """(path from the object's root, container) for the named container lists."""

@@ -42,16 +42,24 @@ class Index:
 
     def __init__(self, documents: list[Document], context: Context):
         self.context = context
-        self.crds: dict[tuple[str, str], tuple[Document, str, int]] = {}  # (group, kind) -> (CRD, scope, order)
+        self.crds: dict[
+            tuple[str, str], tuple[Document, str, int]
+        ] = {}  # (group, kind) -> (CRD, scope, order)
         for order, document in enumerate(documents):
             body = document.body
-            if body["kind"] == "CustomResourceDefinition" and body["apiVersion"].startswith("apiextensions.k8s.io/"):
+            if body["kind"] == "CustomResourceDefinition" and body["apiVersion"].startswith(
+                "apiextensions.k8s.io/"
+            ):
                 spec = mapping(body.get("spec"))
                 kind, group = text(mapping(spec.get("names")).get("kind")), text(spec.get("group"))
                 if kind and group:
-                    self.crds.setdefault((group, kind), (document, text(spec.get("scope")) or "Namespaced", order))
+                    self.crds.setdefault(
+                        (group, kind), (document, text(spec.get("scope")) or "Namespaced", order)
+                    )
         self.entries = [self._entry(document, order) for order, document in enumerate(documents)]
-        self.namespaces = {e.name: e for e in self.entries if e.group == "" and e.kind == "Namespace" and e.name}
+        self.namespaces = {
+            e.name: e for e in self.entries if e.group == "" and e.kind == "Namespace" and e.name
+        }
 
     def _entry(self, document: Document, order: int) -> Entry:
         body = document.body
@@ -64,8 +72,15 @@ class Index:
             namespaced = not kinds.is_cluster_scoped(body["apiVersion"], body["kind"])
         else:
             namespaced = None
-        return Entry(document, order, group, body["kind"], text(meta.get("namespace")) or None,
-                     text(meta.get("name")) or None, namespaced)
+        return Entry(
+            document,
+            order,
+            group,
+            body["kind"],
+            text(meta.get("namespace")) or None,
+            text(meta.get("name")) or None,
+            namespaced,
+        )
 
 
 CHECKS: list[tuple[str, Severity, Callable[[Index], SetProblems]]] = []
@@ -73,9 +88,11 @@ CHECKS: list[tuple[str, Severity, Callable[[Index], SetProblems]]] = []
 
 def _set_rule(id: str, severity: Severity, *args, **kwargs) -> Callable:
     """A set-wide rule: documented like the others, run by `check` rather than per object."""
+
     def register(function: Callable[[Index], SetProblems]) -> Callable:
         CHECKS.append((id, severity, function))
         return rule(id, severity, *args, **kwargs)(function)
+
     return register
 
 
@@ -83,17 +100,25 @@ def check(documents: list[Document], context: Context) -> SetProblems:
     index = Index(documents, context)
     for id, severity, set_check in CHECKS:
         for document, problem in set_check(index):
-            yield document, Problem(problem.path, problem.message, problem.fix, id, problem.severity or severity)
+            yield (
+                document,
+                Problem(problem.path, problem.message, problem.fix, id, problem.severity or severity),
+            )
 
 
-@_set_rule("apply/duplicate-object", ERROR, "set", "set",
-           "The same object (kind, namespace and name) is defined twice in one file (an error), or in two files of "
-           "one directory (a note, once per pair of files).",
-           why="`kubectl apply` applies both definitions one after the other: the later one silently wins and the "
-               "earlier never takes effect. `kubectl apply -f DIR` applies a directory's files together, but files "
-               "there are often alternatives (an install and a namespace-install variant), hence only a note.",
-           example="kind: ConfigMap\nmetadata: {name: settings}\n---\nkind: ConfigMap\nmetadata: {name: settings}",
-           fix="Remove or rename one of them; of two alternative files, apply only one.")
+@_set_rule(
+    "apply/duplicate-object",
+    ERROR,
+    "set",
+    "set",
+    "The same object (kind, namespace and name) is defined twice in one file (an error), or in two files of "
+    "one directory (a note, once per pair of files).",
+    why="`kubectl apply` applies both definitions one after the other: the later one silently wins and the "
+    "earlier never takes effect. `kubectl apply -f DIR` applies a directory's files together, but files "
+    "there are often alternatives (an install and a namespace-install variant), hence only a note.",
+    example="kind: ConfigMap\nmetadata: {name: settings}\n---\nkind: ConfigMap\nmetadata: {name: settings}",
+    fix="Remove or rename one of them; of two alternative files, apply only one.",
+)
 def duplicate_object(index: Index) -> SetProblems:
     seen: dict[tuple, Entry] = {}
     across: dict[tuple[str, str], list[tuple[Entry, Entry]]] = defaultdict(list)
@@ -105,9 +130,15 @@ def duplicate_object(index: Index) -> SetProblems:
         if first is entry:
             continue
         if first.document.file == entry.document.file:
-            yield entry.document, Problem(
-                ("metadata", "name"), f"{_describe(entry)} is already defined at line {first.where()[1]}: kubectl apply "
-                "applies both and the later one wins", "Remove one of the two definitions, or rename one.")
+            yield (
+                entry.document,
+                Problem(
+                    ("metadata", "name"),
+                    f"{_describe(entry)} is already defined at line {first.where()[1]}: kubectl apply "
+                    "applies both and the later one wins",
+                    "Remove one of the two definitions, or rename one.",
+                ),
+            )
         elif os.path.dirname(first.document.file) == os.path.dirname(entry.document.file):
             # `kubectl apply -f DIR` applies a directory's files together; other directories are usually
             # alternatives (overlays, variants, a base and its rendered bundle) and are not compared.
@@ -115,11 +146,16 @@ def duplicate_object(index: Index) -> SetProblems:
     for (earlier, _), pairs in across.items():
         first, entry = pairs[0]
         more = f" and {len(pairs) - 1} more object{'s' if len(pairs) > 2 else ''}" if len(pairs) > 1 else ""
-        yield entry.document, Problem(
-            ("metadata", "name"), f"{_describe(entry)}{more} also defined in {earlier} (line {first.where()[1]}): "
-            "applied together, the later definitions win",
-            "If the two files are alternatives, apply only one of them; otherwise remove the duplicates.",
-            severity=INFO)
+        yield (
+            entry.document,
+            Problem(
+                ("metadata", "name"),
+                f"{_describe(entry)}{more} also defined in {earlier} (line {first.where()[1]}): "
+                "applied together, the later definitions win",
+                "If the two files are alternatives, apply only one of them; otherwise remove the duplicates.",
+                severity=INFO,
+            ),
+        )
 
 
 def _describe(entry: Entry) -> str:
@@ -127,35 +163,58 @@ def _describe(entry: Entry) -> str:
     return f"{entry.kind} {namespace}{entry.name}"
 
 
-@_set_rule("apply/unknown-namespace", WARNING, "set", "set",
-           "Objects are placed in a namespace that the input does not create and that is not a well-known one "
-           "(default, kube-system, kube-public, kube-node-lease) or declared with --assume-namespace.",
-           why="`kubectl apply` fails with `namespaces \"x\" not found` unless the namespace already exists. Reported "
-               "once per namespace, at its first use.",
-           example="kind: Deployment\nmetadata:\n  name: web\n  namespace: shop  # and no Namespace shop",
-           fix="Add the Namespace to the input, or pass --assume-namespace NAME when it exists in the cluster.")
+@_set_rule(
+    "apply/unknown-namespace",
+    WARNING,
+    "set",
+    "set",
+    "Objects are placed in a namespace that the input does not create and that is not a well-known one "
+    "(default, kube-system, kube-public, kube-node-lease) or declared with --assume-namespace.",
+    why='`kubectl apply` fails with `namespaces "x" not found` unless the namespace already exists. Reported '
+    "once per namespace, at its first use.",
+    example="kind: Deployment\nmetadata:\n  name: web\n  namespace: shop  # and no Namespace shop",
+    fix="Add the Namespace to the input, or pass --assume-namespace NAME when it exists in the cluster.",
+)
 def unknown_namespace(index: Index) -> SetProblems:
     known = set(index.namespaces) | kinds.WELL_KNOWN_NAMESPACES | index.context.assume_namespaces
     users: dict[str, list[Entry]] = defaultdict(list)
     for entry in index.entries:
         # An invalid namespace name is apply/invalid-namespace's.
-        if entry.namespace and entry.namespaced is not False and entry.namespace not in known \
-                and not formats.is_dns1123_label(entry.namespace):
+        if (
+            entry.namespace
+            and entry.namespaced is not False
+            and entry.namespace not in known
+            and not formats.is_dns1123_label(entry.namespace)
+        ):
             users[entry.namespace].append(entry)
     for namespace, entries in users.items():
-        others = f" (and {len(entries) - 1} more object{'s' if len(entries) > 2 else ''})" if len(entries) > 1 else ""
-        yield entries[0].document, Problem(
-            ("metadata", "namespace"), f"namespace {go_value(namespace)} is not created by the input{others}: kubectl apply "
-            f"fails with namespaces \"{namespace}\" not found unless it exists",
-            f"Add a Namespace named {namespace!r}, or pass --assume-namespace {namespace} if the cluster has it.")
+        others = (
+            f" (and {len(entries) - 1} more object{'s' if len(entries) > 2 else ''})"
+            if len(entries) > 1
+            else ""
+        )
+        yield (
+            entries[0].document,
+            Problem(
+                ("metadata", "namespace"),
+                f"namespace {go_value(namespace)} is not created by the input{others}: kubectl apply "
+                f'fails with namespaces "{namespace}" not found unless it exists',
+                f"Add a Namespace named {namespace!r}, or pass --assume-namespace {namespace} if the cluster has it.",
+            ),
+        )
 
 
-@_set_rule("apply/namespace-order", WARNING, "set", "set",
-           "In one file, an object comes before the Namespace it is placed in.",
-           why="`kubectl apply -f` creates objects in file order: the first apply fails with `namespaces not found` "
-               "and only a second one succeeds.",
-           example="kind: ConfigMap\nmetadata: {name: settings, namespace: shop}\n---\nkind: Namespace\nmetadata: {name: shop}",
-           fix="Move the Namespace to the top of the file.")
+@_set_rule(
+    "apply/namespace-order",
+    WARNING,
+    "set",
+    "set",
+    "In one file, an object comes before the Namespace it is placed in.",
+    why="`kubectl apply -f` creates objects in file order: the first apply fails with `namespaces not found` "
+    "and only a second one succeeds.",
+    example="kind: ConfigMap\nmetadata: {name: settings, namespace: shop}\n---\nkind: Namespace\nmetadata: {name: shop}",
+    fix="Move the Namespace to the top of the file.",
+)
 def namespace_order(index: Index) -> SetProblems:
     reported: set[tuple[str, str]] = set()
     for entry in index.entries:
@@ -165,18 +224,28 @@ def namespace_order(index: Index) -> SetProblems:
         key = (entry.document.file, entry.namespace)
         if entry.order < namespace.order and key not in reported:
             reported.add(key)
-            yield entry.document, Problem(
-                ("metadata", "namespace"), f"namespace {go_value(entry.namespace)} is created later in this file (line "
-                f"{namespace.where()[1]}): applied in order, this object fails the first time",
-                f"Move the Namespace {entry.namespace!r} above the objects it holds.")
+            yield (
+                entry.document,
+                Problem(
+                    ("metadata", "namespace"),
+                    f"namespace {go_value(entry.namespace)} is created later in this file (line "
+                    f"{namespace.where()[1]}): applied in order, this object fails the first time",
+                    f"Move the Namespace {entry.namespace!r} above the objects it holds.",
+                ),
+            )
 
 
-@_set_rule("apply/crd-order", WARNING, "set", "set",
-           "In one file, a custom resource comes before the CustomResourceDefinition that defines its kind.",
-           why="`kubectl apply -f` fails on it with `no matches for kind ... ensure CRDs are installed first`. Even in "
-               "the right order a CRD needs a moment to be served, so apply CRDs in a step of their own.",
-           example="kind: Certificate\n...\n---\nkind: CustomResourceDefinition\nmetadata: {name: certificates.cert-manager.io}",
-           fix="Apply the CRDs first (their own file or step), then the resources.")
+@_set_rule(
+    "apply/crd-order",
+    WARNING,
+    "set",
+    "set",
+    "In one file, a custom resource comes before the CustomResourceDefinition that defines its kind.",
+    why="`kubectl apply -f` fails on it with `no matches for kind ... ensure CRDs are installed first`. Even in "
+    "the right order a CRD needs a moment to be served, so apply CRDs in a step of their own.",
+    example="kind: Certificate\n...\n---\nkind: CustomResourceDefinition\nmetadata: {name: certificates.cert-manager.io}",
+    fix="Apply the CRDs first (their own file or step), then the resources.",
+)
 def crd_order(index: Index) -> SetProblems:
     reported: set[tuple[str, str, str]] = set()
     for entry in index.entries:
@@ -187,6 +256,12 @@ def crd_order(index: Index) -> SetProblems:
         if entry.order < crd[2] and key not in reported:
             reported.add(key)
             line, _ = crd[0].locate(("metadata", "name"))
-            yield entry.document, Problem(
-                ("kind",), f"{entry.kind} is defined by a CustomResourceDefinition later in this file (line {line}): "
-                "kubectl apply fails with no matches for kind", "Move the CRD above its resources, or apply CRDs first.")
+            yield (
+                entry.document,
+                Problem(
+                    ("kind",),
+                    f"{entry.kind} is defined by a CustomResourceDefinition later in this file (line {line}): "
+                    "kubectl apply fails with no matches for kind",
+                    "Move the CRD above its resources, or apply CRDs first.",
+                ),
+            )
