@@ -7,7 +7,8 @@ severity, scope and documentation beside it. The scope says what the check is ca
 - "pod": every pod spec, of a Pod or of a controller's template (`Pod`);
 - "container": every init, regular and ephemeral container (`Container`);
 - "job": every Job spec, of a Job or of a CronJob's jobTemplate (`Job`);
-- a kind, e.g. "Service": every object of that built-in kind (`Obj`).
+- a kind, e.g. "Service": every object of that built-in kind (`Obj`);
+- "set": the input as a whole, once every file is read (set_checks.py runs these itself).
 
 Checks yield `Problem`s whose paths start at the object's root; the dispatcher in `__init__` adds the
 rule id and severity.
