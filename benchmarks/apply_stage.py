@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from kubelint_py import apply, loader
+from kubelint_py import apply, discovery, loader
 from kubelint_py.schemas import resolve_version
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,7 +25,7 @@ def main(paths: list[str]) -> None:
     if not all(Path(path).exists() for path in paths):
         sys.exit(f"usage: {sys.argv[0]} [PATH ...]: {', '.join(paths)} not found")
     documents = []
-    for path in loader.discover(paths):
+    for path in discovery.discover(paths):
         loaded = loader.load_path(path)
         documents += [
             d

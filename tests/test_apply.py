@@ -9,8 +9,8 @@ import re
 from decimal import Decimal
 
 import pytest
-
 from conftest import FIXTURES
+
 from kubelint_py import apply, engine, loader
 from kubelint_py.apply import defaults, deprecations, formats, jobs, naming, quantity
 from kubelint_py.schemas import resolve_version

@@ -11,8 +11,8 @@ import re
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, expected_markers
+
 from kubelint_py import apply, engine
 from kubelint_py.schemas import resolve_version
 

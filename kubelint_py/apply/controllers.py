@@ -7,7 +7,15 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from kubelint_py.apply import defaults, formats, naming
-from kubelint_py.apply.formats import PERCENT_MSG, forbidden, go_value, invalid, is_int, required, unsupported
+from kubelint_py.apply.formats import (
+    PERCENT_MSG,
+    forbidden,
+    go_value,
+    invalid,
+    is_int,
+    required,
+    unsupported,
+)
 from kubelint_py.apply.rule import ERROR, WARNING, Obj, mapping, rule, text
 from kubelint_py.model import Problem
 

@@ -6,8 +6,14 @@ import re
 from typing import Any, Iterator
 
 from kubelint_py.apply import formats
-from kubelint_py.apply.formats import PORT_RANGE_MSG, forbidden, invalid, is_int, required
-from kubelint_py.apply.rule import ERROR, Obj, items, mapping, rule, text
+from kubelint_py.apply.formats import (
+    PORT_RANGE_MSG,
+    forbidden,
+    invalid,
+    is_int,
+    required,
+)
+from kubelint_py.apply.rule import ERROR, Obj, empty, items, mapping, rule, text
 from kubelint_py.model import Problem
 
 _BAD_PATH_PARTS = ("//", "/./", "/../", "%2f", "%2F")
@@ -78,7 +84,7 @@ def ingress_rules_or_backend(obj: Obj) -> Iterator[Problem]:
     if (
         _v1(obj)
         and "spec" in obj.body
-        and not items(obj.spec.get("rules"))
+        and empty(obj.spec.get("rules"))
         and obj.spec.get("defaultBackend") is None
     ):
         yield Problem(
@@ -104,7 +110,7 @@ def ingress_path(obj: Obj) -> Iterator[Problem]:
         return
     for index, rule_ in enumerate(items(obj.spec.get("rules"))):
         http = mapping(rule_).get("http")
-        if isinstance(http, dict) and not items(http.get("paths")):
+        if isinstance(http, dict) and empty(http.get("paths")):
             yield Problem(
                 ("spec", "rules", index, "http", "paths"), required(), "Add a path, or remove http."
             )

@@ -5,7 +5,14 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from kubelint_py.apply import defaults, formats
-from kubelint_py.apply.formats import PORT_RANGE_MSG, forbidden, go_value, invalid, is_int, required
+from kubelint_py.apply.formats import (
+    PORT_RANGE_MSG,
+    forbidden,
+    go_value,
+    invalid,
+    is_int,
+    required,
+)
 from kubelint_py.apply.rule import ERROR, WARNING, Container, items, mapping, rule, text
 from kubelint_py.model import Problem
 

@@ -6,7 +6,7 @@ from typing import Iterator
 
 from kubelint_py.apply import formats
 from kubelint_py.apply.formats import invalid, required, unsupported
-from kubelint_py.apply.rule import ERROR, Obj, items, mapping, rule
+from kubelint_py.apply.rule import ERROR, Obj, empty, items, mapping, rule
 from kubelint_py.model import Problem
 
 GROUP = "rbac.authorization.k8s.io"
@@ -34,7 +34,7 @@ def rbac_rule(obj: Obj) -> Iterator[Problem]:
     for index, policy in enumerate(items(obj.body.get("rules"))):
         policy = mapping(policy)
         at = ("rules", index)
-        if not items(policy.get("verbs")):
+        if empty(policy.get("verbs")):
             yield Problem(
                 at + ("verbs",),
                 required("verbs must contain at least one value"),
@@ -55,13 +55,13 @@ def rbac_rule(obj: Obj) -> Iterator[Problem]:
                     "Split it into two rules.",
                 )
             continue
-        if not items(policy.get("apiGroups")):
+        if empty(policy.get("apiGroups")):
             yield Problem(
                 at + ("apiGroups",),
                 required("resource rules must supply at least one api group"),
                 'Add apiGroups: [""] for the core group (pods, services, ...), or the resources\' group.',
             )
-        if not items(policy.get("resources")):
+        if empty(policy.get("resources")):
             yield Problem(
                 at + ("resources",),
                 required("resource rules must supply at least one resource"),

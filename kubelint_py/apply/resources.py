@@ -8,7 +8,16 @@ from typing import Iterator
 
 from kubelint_py.apply import formats, quantity
 from kubelint_py.apply.formats import forbidden, go_value, invalid, not_found, required
-from kubelint_py.apply.rule import ERROR, WARNING, Container, Obj, items, mapping, rule, text
+from kubelint_py.apply.rule import (
+    ERROR,
+    WARNING,
+    Container,
+    Obj,
+    items,
+    mapping,
+    rule,
+    text,
+)
 from kubelint_py.model import Problem
 
 CONTAINER_RESOURCES = ("cpu", "memory", "ephemeral-storage")

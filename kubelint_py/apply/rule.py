@@ -92,6 +92,11 @@ def items(value: Any) -> list:
     return value if isinstance(value, list) else []
 
 
+def empty(value: Any) -> bool:
+    """A list that is missing or empty; a value of another type is the schema's problem, not emptiness."""
+    return value is None or value == []
+
+
 def text(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 

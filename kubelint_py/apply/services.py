@@ -5,8 +5,24 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from kubelint_py.apply import defaults, formats
-from kubelint_py.apply.formats import PORT_RANGE_MSG, duplicate, forbidden, invalid, is_int, required
-from kubelint_py.apply.rule import ERROR, WARNING, Obj, items, mapping, rule, text
+from kubelint_py.apply.formats import (
+    PORT_RANGE_MSG,
+    duplicate,
+    forbidden,
+    invalid,
+    is_int,
+    required,
+)
+from kubelint_py.apply.rule import (
+    ERROR,
+    WARNING,
+    Obj,
+    empty,
+    items,
+    mapping,
+    rule,
+    text,
+)
 from kubelint_py.model import Problem
 
 NODE_PORT_RANGE = (30000, 32767)  # the apiserver's default --service-node-port-range
@@ -35,7 +51,7 @@ def _headless(obj: Obj) -> bool:
 )
 def service_ports_required(obj: Obj) -> Iterator[Problem]:
     if (
-        not items(obj.spec.get("ports"))
+        empty(obj.spec.get("ports"))
         and not _headless(obj)
         and obj.spec.get("type") != "ExternalName"
         and "spec" in obj.body

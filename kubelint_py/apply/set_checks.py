@@ -7,14 +7,13 @@ namespace does not exist fails, and so does one that comes before its Namespace 
 
 from __future__ import annotations
 
-import os
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
 from kubelint_py.apply import formats, kinds
 from kubelint_py.apply.formats import go_value
-from kubelint_py.apply.rule import ERROR, INFO, WARNING, Context, mapping, rule, text
+from kubelint_py.apply.rule import ERROR, WARNING, Context, mapping, rule, text
 from kubelint_py.model import Document, Problem, Severity
 
 SetProblems = Iterator[tuple[Document, Problem]]
@@ -111,51 +110,31 @@ def check(documents: list[Document], context: Context) -> SetProblems:
     ERROR,
     "set",
     "set",
-    "The same object (kind, namespace and name) is defined twice in one file (an error), or in two files of "
-    "one directory (a note, once per pair of files).",
-    why="`kubectl apply` applies both definitions one after the other: the later one silently wins and the "
-    "earlier never takes effect. `kubectl apply -f DIR` applies a directory's files together, but files "
-    "there are often alternatives (an install and a namespace-install variant), hence only a note.",
+    "The same object (kind, namespace and name) is defined twice in one file.",
+    why="`kubectl apply -f FILE` applies both definitions one after the other: the later one silently wins and "
+    "the earlier never takes effect. Across files the same object is usually intended (an install and a "
+    "namespace-install variant, a base and its rendered bundle, alternatives in an examples directory), so "
+    "only one file is compared with itself.",
     example="kind: ConfigMap\nmetadata: {name: settings}\n---\nkind: ConfigMap\nmetadata: {name: settings}",
-    fix="Remove or rename one of them; of two alternative files, apply only one.",
+    fix="Remove or rename one of them.",
 )
 def duplicate_object(index: Index) -> SetProblems:
     seen: dict[tuple, Entry] = {}
-    across: dict[tuple[str, str], list[tuple[Entry, Entry]]] = defaultdict(list)
     for entry in index.entries:
         if entry.name is None:
             continue
         namespace = entry.namespace if entry.namespaced is not False else None
-        first = seen.setdefault((entry.group, entry.kind, namespace, entry.name), entry)
-        if first is entry:
-            continue
-        if first.document.file == entry.document.file:
+        key = (entry.document.file, entry.group, entry.kind, namespace, entry.name)
+        first = seen.setdefault(key, entry)
+        if first is not entry:
+            message = (
+                f"{_describe(entry)} is already defined at line {first.where()[1]}: kubectl apply applies "
+                "both and the later one wins"
+            )
             yield (
                 entry.document,
-                Problem(
-                    ("metadata", "name"),
-                    f"{_describe(entry)} is already defined at line {first.where()[1]}: kubectl apply "
-                    "applies both and the later one wins",
-                    "Remove one of the two definitions, or rename one.",
-                ),
+                Problem(("metadata", "name"), message, "Remove one of the two definitions, or rename one."),
             )
-        elif os.path.dirname(first.document.file) == os.path.dirname(entry.document.file):
-            # `kubectl apply -f DIR` applies a directory's files together; other directories are usually
-            # alternatives (overlays, variants, a base and its rendered bundle) and are not compared.
-            across[(first.document.file, entry.document.file)].append((first, entry))
-    for (earlier, _), pairs in across.items():
-        first, entry = pairs[0]
-        more = f" and {len(pairs) - 1} more object{'s' if len(pairs) > 2 else ''}" if len(pairs) > 1 else ""
-        yield (
-            entry.document,
-            Problem(
-                ("metadata", "name"),
-                f"{_describe(entry)}{more} also defined in {earlier} (line {first.where()[1]}): "
-                "applied together, the later definitions win",
-                "If the two files are alternatives, apply only one of them; otherwise remove the duplicates.",
-                severity=INFO,
-            ),
-        )
 
 
 def _describe(entry: Entry) -> str:

@@ -7,7 +7,16 @@ from typing import Iterator
 
 from kubelint_py.apply import formats, quantity
 from kubelint_py.apply.formats import forbidden, invalid, required, unsupported
-from kubelint_py.apply.rule import ERROR, WARNING, Obj, items, mapping, rule, text
+from kubelint_py.apply.rule import (
+    ERROR,
+    WARNING,
+    Obj,
+    empty,
+    items,
+    mapping,
+    rule,
+    text,
+)
 from kubelint_py.model import Problem
 
 CLAIM_TEMPLATES_VALIDATED_SINCE = (
@@ -73,15 +82,15 @@ _CLAIM_KINDS = ("PersistentVolumeClaim", "StatefulSet")
 )
 def pvc_access_modes(obj: Obj) -> Iterator[Problem]:
     for at, spec, late in claim_specs(obj):
-        modes = items(spec.get("accessModes"))
-        if not modes:
+        modes = spec.get("accessModes")
+        if empty(modes):
             yield _problem(
                 at + ("accessModes",),
                 required("at least 1 access mode is required"),
                 "Add accessModes: [ReadWriteOnce].",
                 late,
             )
-        elif "ReadWriteOncePod" in modes and len(set(modes)) > 1:
+        elif isinstance(modes, list) and "ReadWriteOncePod" in modes and len(set(map(str, modes))) > 1:
             yield _problem(
                 at + ("accessModes",),
                 forbidden("may not use ReadWriteOncePod with other access modes"),

@@ -7,7 +7,14 @@ from typing import Iterator
 
 from kubelint_py import schemas
 from kubelint_py.apply import formats
-from kubelint_py.apply.formats import duplicate, forbidden, invalid, is_int, not_found, required
+from kubelint_py.apply.formats import (
+    duplicate,
+    forbidden,
+    invalid,
+    is_int,
+    not_found,
+    required,
+)
 from kubelint_py.apply.rule import ERROR, Container, Pod, items, mapping, rule, text
 from kubelint_py.model import Problem
 
