@@ -9,7 +9,7 @@ from typing import Any, Iterator
 
 from kubelint_py.apply import formats
 from kubelint_py.apply.formats import invalid, required
-from kubelint_py.apply.rule import ERROR, Obj, mapping, rule
+from kubelint_py.apply.rule import ERROR, Obj, mapping, rule, text
 from kubelint_py.model import Problem
 
 MAX_SIZE = 1024 * 1024  # core.MaxSecretSize, for ConfigMaps too
@@ -142,7 +142,7 @@ def config_too_large(obj: Obj) -> Iterator[Problem]:
     fix="Use the key names the type defines, e.g. tls.crt and tls.key.",
 )
 def secret_type_keys(obj: Obj) -> Iterator[Problem]:
-    kind = obj.body.get("type")
+    kind = text(obj.body.get("type"))
     if kind == "kubernetes.io/service-account-token":
         if not mapping(obj.meta.get("annotations")).get(SERVICE_ACCOUNT_NAME):
             yield Problem(
@@ -206,7 +206,7 @@ def invalid_docker_config(obj: Obj) -> Iterator[Problem]:
     key = {
         "kubernetes.io/dockerconfigjson": ".dockerconfigjson",
         "kubernetes.io/dockercfg": ".dockercfg",
-    }.get(obj.body.get("type"))
+    }.get(text(obj.body.get("type")) or "")
     raw = _decoded(obj, key) if key else None
     if raw is None:
         return

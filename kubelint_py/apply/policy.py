@@ -97,7 +97,7 @@ def hpa_metric(obj: Obj) -> Iterator[Problem]:
     for index, metric in enumerate(items(obj.spec.get("metrics"))):
         metric = mapping(metric)
         at = ("spec", "metrics", index)
-        expected = _METRIC_FIELDS.get(metric.get("type"))
+        expected = _METRIC_FIELDS.get(str(metric.get("type")))
         if expected is None:
             continue  # a missing or unknown type: schema/required and apply/unsupported-value
         if metric.get(expected) is None:

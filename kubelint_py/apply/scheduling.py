@@ -82,7 +82,7 @@ def topology_spread_constraint(pod: Pod) -> Iterator[Problem]:
                 ),
                 "Remove minDomains, or use whenUnsatisfiable: DoNotSchedule.",
             )
-        pair = (key, mode)
+        pair = (str(key), str(mode))
         if pair in seen:
             yield Problem(
                 at,

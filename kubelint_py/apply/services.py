@@ -77,8 +77,9 @@ def service_port_name(obj: Obj) -> Iterator[Problem]:
     for at, port in ports:
         name = port.get("name")
         if len(ports) > 1 and not name:
+            number = port.get("port")
             guess = {80: "http", 443: "https", 8080: "http", 53: "dns", 9090: "metrics"}.get(
-                port.get("port"), "port-name"
+                number if is_int(number) else 0, "port-name"
             )
             yield Problem(
                 at + ("name",), required(), f"Name each port of a multi-port Service, e.g. name: {guess}."
@@ -106,7 +107,7 @@ def service_port_name(obj: Obj) -> Iterator[Problem]:
 def duplicate_service_port(obj: Obj) -> Iterator[Problem]:
     seen: set[tuple] = set()
     for at, port in _ports(obj):
-        key = (port.get("protocol") or "TCP", port.get("port"))
+        key = (str(port.get("protocol") or "TCP"), port.get("port"))
         if is_int(key[1]):
             if key in seen:
                 yield Problem(at, duplicate(f"{key[1]}/{key[0]}"), "Remove the duplicate or change its port.")
@@ -208,7 +209,7 @@ def node_port_range(obj: Obj) -> Iterator[Problem]:
 def duplicate_node_port(obj: Obj) -> Iterator[Problem]:
     seen: set[tuple] = set()
     for at, port in _ports(obj):
-        key = (port.get("protocol") or "TCP", port.get("nodePort"))
+        key = (str(port.get("protocol") or "TCP"), port.get("nodePort"))
         if is_int(key[1]) and key[1]:
             if key in seen:
                 yield Problem(at + ("nodePort",), duplicate(key[1]), "Use another nodePort.")
