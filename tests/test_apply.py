@@ -13,6 +13,7 @@ from conftest import FIXTURES
 
 from kubelint_py import apply, engine, loader
 from kubelint_py.apply import defaults, deprecations, formats, jobs, naming, quantity
+from kubelint_py.model import Document
 from kubelint_py.schemas import resolve_version
 
 NEWEST = resolve_version(None)
@@ -407,3 +408,40 @@ def test_every_apply_rule_is_documented():
         assert info.summary and "\n" not in info.summary
         for section in ("## What it does", "## Why it matters", "## Example", "## Fix"):
             assert section in info.docs, (info.id, section)
+
+
+# --- robustness ------------------------------------------------------------------------------------
+
+_ODD_VALUES = [None, 0, -1, 1.5, True, "", "x", [], {}, [None], {"a": None}, [1, "a"], "500mi", 2**70]
+
+
+def _mutated(value, rnd):
+    """The value with some of its parts replaced by values of other types, as broken manifests have them."""
+    if rnd.random() < 0.1:
+        return rnd.choice(_ODD_VALUES)
+    if isinstance(value, dict):
+        return {key: _mutated(item, rnd) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_mutated(item, rnd) for item in value]
+    return value
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_values_of_any_type_never_crash_a_rule(seed):
+    import random
+
+    rnd = random.Random(seed)
+    documents = []
+    for path in sorted((FIXTURES / "apply").rglob("*.yaml")):
+        for document in loader.load_text(path.read_text(encoding="utf-8"), str(path)).documents:
+            body = _mutated(document.body, rnd)
+            if isinstance(body, dict):
+                body.update(apiVersion=document.body["apiVersion"], kind=document.body["kind"])
+                documents.append(Document(document.file, document.index, body, lambda path: (1, 1)))
+    for version in ("1.28", "1.33", NEWEST):
+        context = apply.Context(version)
+        problems = [problem for document in documents for problem in apply.check(document, context)]
+        problems += [problem for _, problem in apply.check_set(documents, context)]
+        assert all(problem.rule and problem.message and problem.fix for problem in problems)
+        for document in documents:
+            defaults.default_object(document.body, version)
