@@ -34,7 +34,7 @@ def rbac_rule(obj: Obj) -> Iterator[Problem]:
     for index, policy in enumerate(items(obj.body.get("rules"))):
         policy = mapping(policy)
         at = ("rules", index)
-        if empty(policy.get("verbs")):
+        if policy.get("verbs") == []:  # missing verbs are schema/required
             yield Problem(
                 at + ("verbs",),
                 required("verbs must contain at least one value"),

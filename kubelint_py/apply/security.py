@@ -126,7 +126,7 @@ def _profile_problems(context: dict, at: tuple) -> Iterator[Problem]:
         if not isinstance(profile, dict):
             continue
         kind, local = profile.get("type"), profile.get(path_field)
-        if not kind:
+        if kind == "":  # a missing type is schema/required
             yield Problem(
                 at + (field, "type"),
                 required(f"type is required when {field} is set"),

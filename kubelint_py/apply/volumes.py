@@ -367,5 +367,5 @@ def projected_token(pod: Pod) -> Iterator[Problem]:
                     invalid(seconds, "may not specify a duration larger than 2^32 seconds"),
                     "Use a shorter expiration.",
                 )
-            if not token.get("path"):
+            if token.get("path") == "":  # a missing path is schema/required
                 yield Problem(where + ("path",), required(), "Set the file name, e.g. path: token.")
