@@ -30,6 +30,7 @@ class Options:
     gitignore: bool = True  # skip what .gitignore files ignore when walking directories
     kustomize: bool = True  # render directories holding a kustomization instead of reading their files
     assume_namespaces: tuple[str, ...] = ()  # namespaces that exist in the cluster already
+    namespace: str | None = None  # the namespace given to `kubectl apply --namespace`
 
 
 @dataclass
@@ -62,7 +63,7 @@ class Run:
         self.report = Report(options.kubernetes_version)
         self.documents: list[Document] = []
         self.deferred: list[Document] = []  # objects whose schema may come from a CRD read later
-        self.apply = apply.Context(options.kubernetes_version, frozenset(options.assume_namespaces))
+        self.apply = apply.Context(options.kubernetes_version, frozenset(options.assume_namespaces), options.namespace)
 
     def check_file(self, path: str) -> None:
         loaded = loader.load_path(path, self.options.max_file_bytes)

@@ -391,6 +391,19 @@ def test_assume_namespace_declares_existing_namespaces(kubelint, tmp_path):
     assert result.exit_code == 2 and "--assume-namespace 'Shop_1' is not a namespace name" in result.stderr
 
 
+def test_namespace_option_is_kubectls_namespace(kubelint, tmp_path):
+    manifest = tmp_path / "app.yaml"
+    manifest.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\ndata: {}\n---\n"
+                        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: flags, namespace: staging}\ndata: {}\n")
+    result = kubelint("check", "--format", "json", manifest)
+    assert [f["rule"] for f in json.loads(result.stdout)["findings"]] == ["apply/unknown-namespace"]
+    result = kubelint("check", "--format", "json", "--namespace", "shop", manifest)
+    [finding] = json.loads(result.stdout)["findings"]
+    assert finding["rule"] == "apply/namespace-mismatch" and finding["line"] == 6 and result.exit_code == 1
+    assert kubelint("check", "--namespace", "staging", manifest).exit_code == 0
+    assert kubelint("check", "-n", "Shop", manifest).exit_code == 2
+
+
 def test_version_option_changes_the_verdict(kubelint):
     fixture = FIXTURES / "apply" / "env-1.31.yaml"
     assert kubelint("check", "--kubernetes-version", "1.31", fixture).exit_code == 1

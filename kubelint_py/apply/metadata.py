@@ -143,6 +143,29 @@ def invalid_namespace(obj: Obj) -> Iterator[Problem]:
 
 
 @rule(
+    "apply/namespace-mismatch",
+    ERROR,
+    "object",
+    "metadata",
+    "An object names a namespace other than the one given with --namespace (kubectl apply --namespace).",
+    why='kubectl refuses to apply it: `the namespace from the provided object "a" does not match the namespace '
+    "\"b\". You must pass '--namespace=a' to perform this operation.`",
+    example="# kubectl apply --namespace shop -f app.yaml\nmetadata:\n  name: web\n  namespace: shop-staging",
+    fix="Remove metadata.namespace to follow --namespace, or apply the object with its own namespace.",
+)
+def namespace_mismatch(obj: Obj) -> Iterator[Problem]:
+    given, own = obj.context.namespace, obj.meta.get("namespace")
+    cluster_scoped = obj.built_in and kinds.is_cluster_scoped(obj.api_version, obj.kind)
+    if given and isinstance(own, str) and own and own != given and not cluster_scoped:
+        yield Problem(
+            ("metadata", "namespace"),
+            f"kubectl: the namespace from the provided object {go_value(own)} does not match the namespace "
+            f"{go_value(given)}. You must pass '--namespace={own}' to perform this operation.",
+            f"Remove metadata.namespace (the object then goes to {given}), or apply it with --namespace {own}.",
+        )
+
+
+@rule(
     "apply/namespace-on-cluster-scoped",
     WARNING,
     "object",

@@ -31,6 +31,7 @@ class Context:
 
     version: str  # target Kubernetes version, e.g. "1.33"
     assume_namespaces: frozenset[str] = frozenset()  # namespaces that exist in the cluster already
+    namespace: str | None = None  # what `kubectl apply --namespace` would pass: the default, and it exists
 
     @property
     def minor(self) -> int:

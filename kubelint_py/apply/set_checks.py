@@ -76,7 +76,7 @@ class Index:
             order,
             group,
             body["kind"],
-            text(meta.get("namespace")) or None,
+            text(meta.get("namespace")) or self.context.namespace,  # kubectl's --namespace fills it in
             text(meta.get("name")) or None,
             namespaced,
         )
@@ -148,13 +148,15 @@ def _describe(entry: Entry) -> str:
     "set",
     "set",
     "Objects are placed in a namespace that the input does not create and that is not a well-known one "
-    "(default, kube-system, kube-public, kube-node-lease) or declared with --assume-namespace.",
+    "(default, kube-system, kube-public, kube-node-lease) or declared with --assume-namespace or --namespace.",
     why='`kubectl apply` fails with `namespaces "x" not found` unless the namespace already exists. Reported '
     "once per namespace, at its first use.",
     example="kind: Deployment\nmetadata:\n  name: web\n  namespace: shop  # and no Namespace shop",
     fix="Add the Namespace to the input, or pass --assume-namespace NAME when it exists in the cluster.",
 )
 def unknown_namespace(index: Index) -> SetProblems:
+    if index.context.namespace:
+        return  # everything goes to --namespace, which exists, or is refused (apply/namespace-mismatch)
     known = set(index.namespaces) | kinds.WELL_KNOWN_NAMESPACES | index.context.assume_namespaces
     users: dict[str, list[Entry]] = defaultdict(list)
     for entry in index.entries:
