@@ -399,7 +399,7 @@ def test_namespace_option_is_kubectls_namespace(kubelint, tmp_path):
     assert [f["rule"] for f in json.loads(result.stdout)["findings"]] == ["apply/unknown-namespace"]
     result = kubelint("check", "--format", "json", "--namespace", "shop", manifest)
     [finding] = json.loads(result.stdout)["findings"]
-    assert finding["rule"] == "apply/namespace-mismatch" and finding["line"] == 6 and result.exit_code == 1
+    assert finding["rule"] == "apply/namespace-mismatch" and finding["line"] == 8 and result.exit_code == 1
     assert kubelint("check", "--namespace", "staging", manifest).exit_code == 0
     assert kubelint("check", "-n", "Shop", manifest).exit_code == 2
 
