@@ -56,17 +56,27 @@ def bundle(version: str) -> dict:
 
 
 @lru_cache(maxsize=None)
-def removals() -> list[dict]:
-    """Facts about APIs removed before the oldest bundled version (the schemas cannot tell)."""
+def _api_facts() -> dict:
     from kubelint_py.loader import load_text
 
     loaded = load_text(open(data_path("schemas", "api-removals.yaml"), encoding="utf-8").read(), "api-removals.yaml")
-    return [entry for document in loaded.documents for entry in document.body["removed"]]
+    return loaded.documents[0].body
 
 
-def built_in_groups() -> set[str]:
+def removals() -> list[dict]:
+    """Facts about APIs removed before the oldest bundled version (the schemas cannot tell)."""
+    return _api_facts()["removed"]
+
+
+def deprecations() -> list[dict]:
+    """When APIs were deprecated, and what replaces those that are still served (the schemas cannot tell)."""
+    return _api_facts()["deprecated"]
+
+
+@lru_cache(maxsize=None)
+def built_in_groups() -> frozenset[str]:
     groups = {api_version.rpartition("/")[0] for api_version in index()["served"]}
-    return groups | {entry["apiVersion"].rpartition("/")[0] for entry in removals()}
+    return frozenset(groups | {entry["apiVersion"].rpartition("/")[0] for entry in removals()})
 
 
 class Schemas:
