@@ -101,6 +101,10 @@ def check(
                                                help="Largest file read, in MiB.")] = 32,
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1,
                                                 help="Worker processes (default: the number of CPUs).")] = None,
+    namespace: Annotated[Optional[str], typer.Option("--namespace", "-n", metavar="NS",
+                                                     help="The namespace given to kubectl apply: objects without one go there.")] = None,
+    assume_namespace: Annotated[Optional[List[str]], typer.Option("--assume-namespace", metavar="NS",
+                                                                  help="A namespace that exists in the cluster already (repeatable).")] = None,
 ) -> None:
     """Validate manifests against the Kubernetes schemas and report every problem with its line."""
     from kubelint_py import engine, report
@@ -113,12 +117,17 @@ def check(
         fail(str(error))
     if quiet and summary_only:
         fail("--quiet and --summary cannot be combined")
+    from kubelint_py.apply.formats import is_dns1123_label
+
+    for option, value in [("--namespace", namespace)] * bool(namespace) + [("--assume-namespace", n) for n in assume_namespace or ()]:
+        if is_dns1123_label(value):
+            fail(f"{option} {value!r} is not a namespace name (lower case letters, digits and '-')")
     destinations = _destinations(output_format or [], output or [])
     options = engine.Options(
         kubernetes_version=version, strict=strict, schema_dirs=tuple(schema_dir or ()),
         ignore_missing_schemas=ignore_missing_schemas, exclude=tuple(exclude or ()),
         max_file_bytes=max_file_size * 1024 * 1024, jobs=jobs or _cpu_count(),
-        gitignore=gitignore, kustomize=kustomize,
+        gitignore=gitignore, kustomize=kustomize, assume_namespaces=tuple(assume_namespace or ()), namespace=namespace,
     )
     progress = None if quiet or not sys.stderr.isatty() else _ProgressBar(_use_color(color, sys.stderr))
     try:

@@ -11,7 +11,7 @@ import gc
 from dataclasses import dataclass, field
 from typing import Callable
 
-from kubelint_py import discovery, loader
+from kubelint_py import apply, discovery, loader
 from kubelint_py.model import Document, Finding, ObjectRef, Problem, Severity
 from kubelint_py.schemas import Schemas
 
@@ -29,6 +29,8 @@ class Options:
     jobs: int = 1  # worker processes for the per-file stages
     gitignore: bool = True  # skip what .gitignore files ignore when walking directories
     kustomize: bool = True  # render directories holding a kustomization instead of reading their files
+    assume_namespaces: tuple[str, ...] = ()  # namespaces that exist in the cluster already
+    namespace: str | None = None  # the namespace given to `kubectl apply --namespace`
 
 
 @dataclass
@@ -60,6 +62,7 @@ class Run:
         self.report = Report(options.kubernetes_version, max_file_bytes=options.max_file_bytes)
         self.documents: list[Document] = []
         self.deferred: list[Document] = []  # objects whose schema may come from a CRD read later
+        self.apply = apply.Context(options.kubernetes_version, frozenset(options.assume_namespaces), options.namespace)
 
     def check_file(self, path: str) -> None:
         loaded = loader.load_path(path, self.options.max_file_bytes)
@@ -131,6 +134,8 @@ class Run:
             self._validate(document)
         else:
             self.deferred.append(document)
+        for problem in apply.check(document, self.apply):
+            self._emit(document, problem)
 
     def _validate(self, document: Document) -> None:
         for problem in self.schemas.validate(document.body, document.file):
@@ -141,6 +146,8 @@ class Run:
     def finish(self) -> Report:
         for document in self.deferred:
             self._validate(document)
+        for document, problem in apply.check_set(self.documents, self.apply):
+            self._emit(document, problem)
         self.report.findings.sort(key=Finding.sort_key)
         self.report.inventory = [(d.file, d.index, d.ref) for d in self.documents]
         return self.report

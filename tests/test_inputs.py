@@ -72,7 +72,8 @@ def test_kustomize_directory_is_rendered_with_kubectl(kubelint, only_kubectl):
     # the rendered objects, not the patch: the selector comes from the base's kustomization
     assert "schema/required" not in result.stdout
 
-    report = json.loads(kubelint("check", OVERLAY, "--format", "json").stdout)
+    # the namespace prod exists in the cluster (else apply/unknown-namespace warns)
+    report = json.loads(kubelint("check", OVERLAY, "--assume-namespace", "prod", "--format", "json").stdout)
     assert report["renderedBy"] == {str(OVERLAY): "kubectl kustomize"}
     assert [(f["rule"], f["object"]["kind"], f["object"]["namespace"], f["object"]["name"]) for f in report["findings"]] \
         == [("schema/unknown-field", "Deployment", "prod", "api")]
@@ -116,7 +117,8 @@ def test_a_failing_build_quotes_kustomize(kubelint, tmp_path, only_kubectl):
 
 def test_files_inside_a_kustomize_directory_stand_for_it(kubelint, only_kubectl):
     # what a pre-commit hook passes when a patch changes: the patch alone is a partial Deployment
-    result = kubelint("check", OVERLAY / "resources.yaml", OVERLAY / "kustomization.yaml", "--format", "json")
+    result = kubelint("check", OVERLAY / "resources.yaml", OVERLAY / "kustomization.yaml", "--format", "json",
+                      "--assume-namespace", "prod")
     report = json.loads(result.stdout)
     assert report["summary"]["files"] == 1 and report["renderedBy"] == {str(OVERLAY): "kubectl kustomize"}
     assert [f["rule"] for f in report["findings"]] == ["schema/unknown-field"]
@@ -196,12 +198,12 @@ def test_exclude_glob(kubelint, tmp_path):
 def test_kustomize_findings_in_ci_formats_point_at_the_kustomization(kubelint, only_kubectl, monkeypatch):
     monkeypatch.chdir(FIXTURES.parent)
     overlay = "fixtures/kustomize/overlays/prod"
-    sarif = json.loads(kubelint("check", overlay, "--format", "sarif").stdout)
+    sarif = json.loads(kubelint("check", overlay, "--assume-namespace", "prod", "--format", "sarif").stdout)
     [result] = sarif["runs"][0]["results"]
     location = result["locations"][0]
     assert location["physicalLocation"]["artifactLocation"]["uri"] == f"{overlay}/kustomization.yaml"
     assert location["logicalLocations"][0]["fullyQualifiedName"] == "Deployment/prod/api"
     assert "line 37 of the kubectl kustomize output" in result["message"]["text"]
     assert sarif["runs"][0]["properties"]["renderedBy"] == {overlay: "kubectl kustomize"}
-    github = kubelint("check", overlay, "--format", "github").stdout
+    github = kubelint("check", overlay, "--assume-namespace", "prod", "--format", "github").stdout
     assert github.startswith(f"::error file={overlay}/kustomization.yaml,title=kubelint schema/unknown-field::")

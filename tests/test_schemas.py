@@ -12,14 +12,14 @@ from kubelint_py.schemas import Schemas, UsageError, resolve_version
 
 
 def problems(text: str, version: str = "1.37", **options) -> list[tuple[str, str, str]]:
-    """(rule, path, message) for every finding in a manifest given as text."""
+    """(rule, path, message) for every schema finding in a manifest given as text (apply/ has its own tests)."""
     run = engine.Run(engine.Options(version, **options))
     loaded = loader.load_text(text, "t.yaml")
     for document in loaded.documents:
         if run._is_object(document):
             run._check_object(document)
     report = run.finish()
-    return [(f.rule, f.path, f.message) for f in report.findings]
+    return [(f.rule, f.path, f.message) for f in report.findings if not f.rule.startswith("apply/")]
 
 
 @pytest.mark.parametrize("text, expected", [("1.33", "1.33"), ("v1.33", "1.33"), ("1.33.2", "1.33"), (None, "1.37")])
@@ -147,5 +147,47 @@ def test_ignore_missing_schemas_silences_only_missing_schemas(kubelint):
 
 def test_validators_are_compiled_once_per_kind():
     run = Schemas("1.37")
-    first = run._validator("apps/v1", "Deployment", "a.yaml")
-    assert run._validator("apps/v1", "Deployment", "b.yaml") is first
+    [first] = run._validators_for("apps/v1", "Deployment", "a.yaml")
+    assert list(run._validators_for("apps/v1", "Deployment", "b.yaml")) == [first]
+
+
+def test_an_object_accepted_by_one_of_several_equally_near_crds_is_valid(tmp_path):
+    crd = (FIXTURES / "check" / "crd" / "crd.yaml").read_text()
+    experimental = crd.replace("                retention:\n", "                keep:\n                  type: integer\n"
+                                                                    "                retention:\n")
+    for channel, text in (("standard", crd), ("experimental", experimental)):
+        (tmp_path / "crds" / channel).mkdir(parents=True)
+        (tmp_path / "crds" / channel / "crd.yaml").write_text(text)
+    (tmp_path / "examples").mkdir()
+    backup = "apiVersion: ops.example.com/v1\nkind: Backup\nmetadata: {name: b}\nspec: {schedule: d, target: t, %s}\n"
+    (tmp_path / "examples" / "keep.yaml").write_text(backup % "keep: 3")
+    (tmp_path / "examples" / "typo.yaml").write_text(backup % "kep: 3")
+    report = engine.check([str(tmp_path)], engine.Options("1.37"))
+    assert [(f.file.rsplit("/", 1)[1], f.rule, f.path) for f in report.findings] == [
+        ("typo.yaml", "schema/unknown-field", "spec.kep")]
+
+
+def test_fields_named_only_inside_one_of_branches_are_not_unknown():
+    schema = schemas.crd_json_schema({"type": "object", "properties": {"address": {
+        "type": "object", "properties": {"type": {"type": "string"}, "value": {"type": "string"}},
+        "oneOf": [{"properties": {"type": {"enum": ["IPAddress"]}}}, {"properties": {"type": {"not": {"enum": ["IPAddress"]}}}}],
+    }}}, "#meta")
+    from jsonschema import Draft202012Validator
+
+    validator = Draft202012Validator(schema)
+    assert validator.is_valid({"address": {"type": "Hostname", "value": "example.com"}})
+    assert not validator.is_valid({"address": {"type": "Hostname", "valu": "example.com"}})
+
+
+def test_crd_defaults_are_applied_before_validation():
+    schema = {"type": "object", "properties": {"address": {
+        "type": "object", "properties": {"type": {"type": "string", "default": "IPAddress"}, "value": {"type": "string"}},
+        "oneOf": [{"properties": {"type": {"enum": ["IPAddress"]}}}, {"properties": {"type": {"not": {"enum": ["IPAddress"]}}}}],
+    }}}
+    body = {"address": {"value": "10.0.0.1"}}
+    assert schemas.with_defaults(body, schema) == {"address": {"type": "IPAddress", "value": "10.0.0.1"}}
+    assert body == {"address": {"value": "10.0.0.1"}}  # the object as written is left alone
+    from jsonschema import Draft202012Validator
+
+    validator = Draft202012Validator(schemas.crd_json_schema(schema, "#meta"))
+    assert not validator.is_valid(body) and validator.is_valid(schemas.with_defaults(body, schema))

@@ -117,9 +117,10 @@ def _directory_uri(path: str) -> str:
 
 
 def _catalog() -> dict[str, RuleInfo]:
+    from kubelint_py import apply
     from kubelint_py.core_rules import RULES
 
-    return {info.id: info for info in RULES}
+    return {info.id: info for info in RULES + apply.RULES}
 
 
 @lru_cache(maxsize=1)
