@@ -279,10 +279,11 @@ def diagnose(
     Exit codes: 0 every pod is healthy, 1 a problem was diagnosed, 2 input that could not be read.
     """
     from kubelint_py.diagnose import render, run
+    from kubelint_py.escaping import printable
 
     result = run(paths, manifests, max_file_size * 1024 * 1024)
     for error in result.errors:
-        typer.echo(f"kubelint: error: {error}", err=True)
+        typer.echo(f"kubelint: error: {printable(error)}", err=True)
     if result.entries:
         if output_format is DiagnoseFormat.json:
             sys.stdout.write(render.to_json(result))

@@ -274,7 +274,7 @@ def hostile_inputs() -> st.SearchStrategy[bytes]:
 
 # --- the promises ---------------------------------------------------------------------------------------
 
-# Input characters that must never reach the output as they are (see report.printable)
+# Input characters that must never reach the output as they are (see escaping.printable)
 UNSAFE_OUTPUT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
@@ -319,3 +319,46 @@ def check_well_behaved(inputs: list[bytes], stdin: bytes | None = None) -> dict:
     for finding in report["findings"]:
         assert "\n" not in finding["message"] and finding["line"] >= 1 and finding["column"] >= 1, finding
     return report
+
+
+# --- kubelint diagnose --------------------------------------------------------------------------------
+
+DIAGNOSE_FIXTURES = sorted(p for p in (Path(__file__).resolve().parent.parent / "fixtures" / "diagnose").rglob("*")
+                           if p.is_file() and p.suffix in (".txt", ".yaml", ".json"))
+
+
+@st.composite
+def kubectl_output(draw) -> bytes:
+    """Real kubectl output (describe, get -o yaml/json, events, tables), whole, cut short, edited or mixed."""
+    text = draw(st.sampled_from(DIAGNOSE_FIXTURES)).read_text(encoding="utf-8")
+    how = draw(st.sampled_from(["whole", "truncated", "edited", "joined"]))
+    if how == "truncated":
+        text = text[:draw(st.integers(0, len(text)))]
+    elif how == "edited":
+        text = draw(broken_text(text))
+    elif how == "joined":
+        text += "\n" + draw(st.sampled_from(DIAGNOSE_FIXTURES)).read_text(encoding="utf-8")
+    return text.encode("utf-8", "replace")
+
+
+def check_diagnose_well_behaved(inputs: list[bytes]) -> None:
+    """`kubelint diagnose` on `inputs`: exit 0, 1 or 2, one line per error, valid JSON, safe text, stable."""
+    with tempfile.TemporaryDirectory() as directory:
+        paths = []
+        for number, data in enumerate(inputs):
+            path = Path(directory) / f"output-{number}.txt"
+            path.write_bytes(data)
+            paths.append(str(path))
+        as_json = run("diagnose", "--format", "json", *paths)
+        again = run("diagnose", "--format", "json", *paths)
+        text = run("diagnose", *paths)
+    assert as_json.exit_code in (0, 1, 2), as_json.output
+    assert (again.exit_code, again.stdout, again.stderr) == (as_json.exit_code, as_json.stdout, as_json.stderr)
+    assert text.exit_code == as_json.exit_code
+    if as_json.stdout:
+        json.loads(as_json.stdout)
+    assert as_json.exit_code == 2 or as_json.stdout
+    for line in text.stderr.splitlines():
+        assert line.startswith("kubelint: error: "), line
+    for output in (text.stdout, text.stderr, as_json.stdout):
+        assert not UNSAFE_OUTPUT.search(output)

@@ -6,7 +6,8 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from properties import broken_text, check_well_behaved, hostile_inputs, objects, rendered, streams
+from properties import (broken_text, check_diagnose_well_behaved, check_well_behaved, hostile_inputs, kubectl_output,
+                        objects, rendered, streams)
 
 # A few hundred examples each keep the whole module near a minute in CI.
 CI = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -39,3 +40,9 @@ def test_a_broken_document_does_not_hide_the_next(broken, stream):
     later = [f for f in report["findings"] if f["line"] >= first_valid_line]
     assert [f for f in later if f["rule"].split("/")[0] in ("input", "yaml", "schema")] == []
     assert report["summary"]["checked"] >= len(documents)
+
+
+@CI
+@given(st.lists(kubectl_output() | hostile_inputs(), min_size=1, max_size=3))
+def test_diagnose_on_any_input_keeps_the_promises(inputs):
+    check_diagnose_well_behaved(inputs)

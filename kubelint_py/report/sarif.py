@@ -8,15 +8,15 @@ the rule, file, object and field path, so an alert survives lines moving above i
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from functools import lru_cache
 from urllib.parse import quote
 
 from kubelint_py import __version__
 from kubelint_py.engine import Report
+from kubelint_py.escaping import dump_json
 from kubelint_py.model import Finding, RuleInfo, Severity
-from kubelint_py.report import dump_json, rendered_position, source_file
+from kubelint_py.report import rendered_position, source_file
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
