@@ -1,6 +1,6 @@
 """Generated input and the promises every run keeps, whatever it is given.
 
-Shared by tests/test_properties.py (a few hundred examples in CI) and tests/fuzz/fuzz_check.py (long
+Shared by tests/test_properties.py (a few hundred examples in CI) and tests/fuzz/fuzz.py (long
 runs). The strategies build valid Kubernetes objects, render them as YAML or JSON the way people
 write them, then break them: in their data, in their text and in their bytes.
 """

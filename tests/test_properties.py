@@ -1,5 +1,5 @@
 """Property-based tests: whatever the input, kubelint answers, in valid JSON, the same way twice, with
-every document accounted for. tests/fuzz/fuzz_check.py runs the same properties for much longer."""
+every document accounted for. tests/fuzz/fuzz.py runs the same properties for much longer."""
 
 from __future__ import annotations
 

@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 import textwrap
+from xml.etree import ElementTree
 
 import pytest
 
@@ -159,6 +160,20 @@ def test_text_report_shows_hostile_characters_as_escapes(kubelint, hostile_dir):
     assert "undecodable-\\xff.yaml" in result.stdout
     assert "ConfigMap/\\x1b[2J\\x1b[31mred/\\x1b[2J\\x1b[31mred" in result.stdout
     assert "admin\\u202egnp.exe" in result.stdout
+
+
+@pytest.mark.parametrize("output", ["sarif", "junit", "github"])
+def test_machine_formats_escape_every_hostile_character(kubelint, hostile_dir, output):
+    result = kubelint("check", "--format", output, hostile_dir)
+    assert result.exit_code == 2 and result.stderr == ""
+    assert not UNSAFE.search(result.stdout.replace("\n", ""))
+    if output == "sarif":
+        uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                for r in json.loads(result.stdout)["runs"][0]["results"]}
+        assert any(uri.endswith("undecodable-%FF.yaml") for uri in uris)  # the file's own byte
+    elif output == "junit":
+        ElementTree.fromstring(result.stdout)
+    assert "undecodable-%FF.yaml" in result.stdout or "undecodable-\\xff.yaml" in result.stdout
 
 
 def test_coloured_text_report_emits_only_its_own_colour_codes(hostile_dir):

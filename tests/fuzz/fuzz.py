@@ -1,12 +1,14 @@
-"""Fuzz `kubelint check` for a fixed time with the property tests' generators, at high example counts.
+"""Fuzz `kubelint check` and `kubelint diagnose` for a fixed time with the property tests' generators.
 
-    .venv/bin/python tests/fuzz/fuzz_check.py --seconds 600 [--seed N] [--save-crashes DIR]
+    .venv/bin/python tests/fuzz/fuzz.py --seconds 600 [--seed N] [--save-crashes DIR]
 
-Each example is one to three generated files plus, now and then, stdin: valid objects, objects broken
-in their data, text or bytes, and random bytes. Every promise of tests/properties.py is checked:
-no exception, valid JSON, the same output twice, every document accounted for, nothing unsafe
-printed. A failure does not stop the run: it is counted by where it happened and, with
---save-crashes, the input is written there to reproduce it. Prints the figures at the end.
+Each example gives `check` one to three generated files plus, now and then, stdin (valid objects,
+objects broken in their data, text or bytes, random bytes) and gives `diagnose` one to three inputs
+(real kubectl output whole, cut short, edited or mixed, or any of the former). Every promise of
+tests/properties.py is checked: no exception, valid JSON, SARIF and JUnit, the same output twice,
+every document accounted for, nothing unsafe printed. A failure does not stop the run: it is counted
+by where it happened and, with --save-crashes, the inputs are written there to reproduce it.
+Prints the figures at the end.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests/, for p
 from hypothesis import HealthCheck, given, seed, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from properties import check_well_behaved, hostile_inputs  # noqa: E402
+from properties import check_diagnose_well_behaved, check_well_behaved, hostile_inputs, kubectl_output  # noqa: E402
 
 
 class _OutOfTime(BaseException):
@@ -46,22 +48,26 @@ def fuzz(seconds: float, random_seed: int, save_to: Path | None) -> dict:
 
     @seed(random_seed)
     @settings(max_examples=10**9, deadline=None, database=None, suppress_health_check=list(HealthCheck))
-    @given(st.lists(hostile_inputs(), min_size=1, max_size=3), hostile_inputs() | st.none())
-    def one(files, stdin):
+    @given(st.lists(hostile_inputs(), min_size=1, max_size=3), hostile_inputs() | st.none(),
+           st.lists(kubectl_output() | hostile_inputs(), min_size=1, max_size=3))
+    def one(files, stdin, kubectl):
         if time.monotonic() > deadline:
             raise _OutOfTime
-        started = time.monotonic()
-        try:
-            check_well_behaved(files, stdin)
-        except Exception as error:  # noqa: BLE001 - every failure is a finding of the fuzzer
-            where = _where(error)
-            failures[where] += 1
-            if save_to and failures[where] == 1:
-                _save(save_to, len(failures), files, stdin, where, error)
-        figures["slowest"] = max(figures["slowest"], time.monotonic() - started)
+        for command, check, inputs in (("check", lambda: check_well_behaved(files, stdin), [*files, stdin]),
+                                       ("diagnose", lambda: check_diagnose_well_behaved(kubectl), kubectl)):
+            inputs = [data for data in inputs if data is not None]
+            started = time.monotonic()
+            try:
+                check()
+            except Exception as error:  # noqa: BLE001 - every failure is a finding of the fuzzer
+                where = f"{command}: {_where(error)}"
+                failures[where] += 1
+                if save_to and failures[where] == 1:
+                    _save(save_to / f"failure-{len(failures)}", inputs, where, error)
+            figures["slowest"] = max(figures["slowest"], time.monotonic() - started)
+            figures["files"] += len(inputs)
+            figures["bytes"] += sum(map(len, inputs))
         figures["inputs"] += 1
-        figures["files"] += len(files) + (stdin is not None)
-        figures["bytes"] += sum(map(len, files)) + len(stdin or b"")
 
     try:
         one()
@@ -70,13 +76,10 @@ def fuzz(seconds: float, random_seed: int, save_to: Path | None) -> dict:
     return {**figures, "failures": dict(failures)}
 
 
-def _save(directory: Path, number: int, files: list[bytes], stdin: bytes | None, where: str, error: Exception) -> None:
-    case = directory / f"failure-{number}"
+def _save(case: Path, inputs: list[bytes], where: str, error: Exception) -> None:
     case.mkdir(parents=True, exist_ok=True)
-    for index, data in enumerate(files):
-        (case / f"input-{index}.yaml").write_bytes(data)
-    if stdin is not None:
-        (case / "stdin").write_bytes(stdin)
+    for index, data in enumerate(inputs):
+        (case / f"input-{index}").write_bytes(data)
     (case / "error.txt").write_text(f"{where}\n\n" + "".join(traceback.format_exception(error)))
 
 
@@ -89,8 +92,8 @@ def main() -> None:
     started = time.monotonic()
     figures = fuzz(args.seconds, args.seed, args.save_crashes)
     elapsed = time.monotonic() - started
-    print(f"{figures['inputs']:,} inputs ({figures['files']:,} files, {figures['bytes'] / 1e6:.1f} MB) "
-          f"in {elapsed:.0f} s, seed {args.seed}; slowest input {figures['slowest']:.2f} s")
+    print(f"{figures['inputs']:,} examples ({figures['files']:,} inputs, {figures['bytes'] / 1e6:.1f} MB) "
+          f"in {elapsed:.0f} s, seed {args.seed}; slowest run {figures['slowest']:.2f} s")
     print(f"{sum(figures['failures'].values())} failing inputs, {len(figures['failures'])} distinct:")
     for where, count in sorted(figures["failures"].items(), key=lambda item: -item[1]):
         print(f"  {count:6,}  {where}")
