@@ -324,3 +324,48 @@ spec: {"{a: " * 120}1{"}" * 120}
     code, data = check_json(kubelint, path)
     assert data["summary"]["checked"] == 2
     assert [(f["rule"], f["path"]) for f in data["findings"]] == [("schema/type", "spec" + ".a" * 120)]
+
+
+REDOS_CRD = """\
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: things.example.com
+spec:
+  group: example.com
+  names: {kind: Thing, plural: things}
+  scope: Namespaced
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec:
+              type: object
+              properties:
+                name: {type: string, pattern: '^(a+)+$'}
+                labels:
+                  type: object
+                  additionalProperties: {type: string}
+                  patternProperties:  # forbidden in CRDs: ignored, never matched
+                    '^(b+)+$': {type: integer}
+---
+apiVersion: example.com/v1
+kind: Thing
+metadata: {name: thing}
+spec:
+  name: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!
+  labels: {bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb!: "1"}
+"""
+
+
+def test_a_crd_pattern_built_to_backtrack_does_not_stall_the_run(tmp_path):
+    """Python's re needs about 2^40 steps for this value; RE2, like the apiserver's Go regexp, needs 40."""
+    (tmp_path / "thing.yaml").write_text(REDOS_CRD)
+    result = run_subprocess("check", "--format", "json", str(tmp_path), timeout=60)
+    messages = [(f["line"], f["message"]) for f in json.loads(result.stdout)["findings"]]
+    assert messages == [(31, "invalid value: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!' does not match '^(a+)+$'")]
+    assert result.stderr == ""
