@@ -7,11 +7,14 @@ may come later; set-wide checks) runs once every file has been read.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from kubelint_py import loader
+from kubelint_py.lint.linter import Linter
 from kubelint_py.model import Document, Finding, Problem, Severity
-from kubelint_py.schemas import Schemas
+from kubelint_py.schemas import Schemas, built_in_groups
+from kubelint_py.silence import Silencer
 
 CRD_KIND = ("apiextensions.k8s.io/v1", "CustomResourceDefinition")
 
@@ -24,6 +27,7 @@ class Options:
     ignore_missing_schemas: bool = False
     exclude: tuple[str, ...] = ()
     max_file_bytes: int = loader.MAX_FILE_BYTES
+    policy: Any = None  # config.Policy: which rules run and how severe; None for the defaults
 
 
 @dataclass
@@ -51,6 +55,14 @@ class Run:
         self.report = Report(options.kubernetes_version)
         self.documents: list[Document] = []
         self.deferred: list[Document] = []  # objects whose schema may come from a CRD read later
+        if options.policy is None:
+            from kubelint_py.catalog import default_policy
+
+            options = replace(options, policy=default_policy())
+            self.options = options
+        self.policy = options.policy
+        self.linter = Linter(list(self.policy.active), frozenset(built_in_groups()))
+        self.silencer = Silencer(self.policy.known)
 
     def check_file(self, path: str) -> None:
         loaded = loader.load_path(path, self.options.max_file_bytes)
@@ -66,6 +78,7 @@ class Run:
                 self._check_object(document)
             elif not document.base:  # a List's broken item is reported, the List itself was checked
                 report.unreadable += 1
+        self.silencer.scan(loaded)
         for document in loaded.documents:
             document.locate_fn.release()
         self.documents.extend(loaded.documents)
@@ -102,6 +115,8 @@ class Run:
             self._validate(document)
         else:
             self.deferred.append(document)
+        for problem in self.linter.check(document):
+            self._emit(document, problem)
 
     def _validate(self, document: Document) -> None:
         for problem in self.schemas.validate(document.body, document.file):
@@ -112,8 +127,22 @@ class Run:
     def finish(self) -> Report:
         for document in self.deferred:
             self._validate(document)
+        for document, problem in self.linter.finish(self.documents):
+            self._emit(document, problem)
+        for document in self.documents:
+            document.locate_fn.release()
+        self.report.findings = self._configured(self.silencer.filter(self.report.findings))
         self.report.findings.sort(key=Finding.sort_key)
         return self.report
+
+    def _configured(self, findings: list[Finding]) -> list[Finding]:
+        """Findings of rules switched off in configuration dropped, configured severities applied."""
+        policy = self.policy
+        kept = [replace(f, severity=policy.severities[f.rule]) if f.rule in policy.severities else f
+                for f in findings if f.rule not in policy.disabled]
+        ran = frozenset(a.rule.id for a in policy.active) | (policy.known - policy.disabled
+                                                             - {r.id for r in policy.lint_rules})
+        return kept + [f for f in self.silencer.unused(ran) if f.rule not in policy.disabled]
 
     def _emit(self, document: Document, problem: Problem) -> None:
         self.report.findings.append(document.finding(
