@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Callable
@@ -108,11 +109,15 @@ def _validate(body: Any, document: Any, allow_function: bool) -> None:
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import best_match
 
+    if isinstance(body, dict) and "function" in body and not allow_function:
+        raise RuleError(f"{_where(document, ('function',))}: only built-in rules run functions; "
+                        "describe the check as a JSON Schema under `check`")
     error = best_match(_meta_validator().iter_errors(body))
     if error is not None:
         path = tuple(error.absolute_path)
-        label = format_path(path) or "rule"
-        raise RuleError(f"{_where(document, path)}: {label}: {error.message}")
+        raise RuleError(f"{_where(document, path)}: {format_path(path) or 'rule'}: {_meta_message(error)}")
+    if ("check" in body) == ("function" in body) or ("check" in body and "message" not in body):
+        raise RuleError(f"{_where(document, ())}: a rule needs `check` (a JSON Schema) and `message`")
     defaults = {name: param.get("default") for name, param in body.get("params", {}).items()}
     if isinstance(body.get("check"), dict) and _param_names(body["check"]) <= set(defaults):
         try:
@@ -121,9 +126,20 @@ def _validate(body: Any, document: Any, allow_function: bool) -> None:
             path = ("check",) + tuple(getattr(problem, "absolute_path", ()))
             raise RuleError(f"{_where(document, path)}: check is not a valid JSON Schema: "
                             f"{getattr(problem, 'message', problem)}") from None
-    if "function" in body and not allow_function:
-        raise RuleError(f"{_where(document, ('function',))}: only built-in rules run functions; "
-                        "describe the check as a JSON Schema under `check`")
+
+
+def _meta_message(error: Any) -> str:
+    import difflib
+
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        known = list(error.schema.get("properties", {}))
+        extra = next(k for k in error.instance if k not in known)
+        close = difflib.get_close_matches(extra, known, n=1)
+        return f"unknown key {extra!r}" + (f" (did you mean {close[0]}?)" if close else "")
+    if error.validator == "required":
+        return error.message.replace("is a required property", "is missing")
+    message = error.message
+    return message if len(message) <= 160 else message[:157] + "..."
 
 
 @lru_cache(maxsize=None)
@@ -199,7 +215,8 @@ def render_docs(rule: Rule) -> str:
     if rule.examples.get("params"):
         example = (f"With this configuration:\n\n```yaml\nrules:\n  {rule.id}: {json.dumps(rule.examples['params'])}\n"
                    "```\n\n")
-    parts.append(f"## Example\n{example}```yaml\n{rule.examples['fail'].strip()}\n```\n\nUse instead:\n\n"
+    failing = _EXPECT.sub("# <- reported here", rule.examples["fail"].strip())
+    parts.append(f"## Example\n{example}```yaml\n{failing}\n```\n\nUse instead:\n\n"
                  f"```yaml\n{rule.examples['pass'].strip()}\n```")
     parts.append(f"## Fix\n{_placeholders(rule.fix)}")
     if rule.params:
@@ -219,8 +236,9 @@ def render_docs(rule: Rule) -> str:
     return "\n\n".join(parts) + "\n"
 
 
+_EXPECT = re.compile(r"# expect: [\w/.,\s-]+?$", re.M)  # the examples' test markers
+
+
 def _placeholders(text: str) -> str:
     """Message placeholders read as <container> in documentation."""
-    import re
-
     return re.sub(r"\{(\w+)\}", r"<\1>", text)
