@@ -59,7 +59,7 @@ class Rule:
         return "input" in self.targets
 
     def schema_for(self, params: dict[str, Any]) -> Any:
-        return _substitute(self.check, params)
+        return _null_is_absent(_substitute(self.check, params))
 
     def info(self) -> RuleInfo:
         return RuleInfo(self.id, self.category, self.severity, self.summary, render_docs(self))
@@ -202,6 +202,22 @@ def _substitute(schema: Any, params: dict[str, Any]) -> Any:
     if isinstance(schema, list):
         return [_substitute(value, params) for value in schema]
     return schema
+
+
+_DATA_KEYWORDS = frozenset({"const", "enum", "examples", "default"})
+
+
+def _null_is_absent(schema: Any) -> Any:
+    """Kubernetes reads an empty key (`securityContext:` with nothing after it, i.e. null) as absent, so a
+    `required` check must fail on it: each schema with `required` also demands an object."""
+    if isinstance(schema, list):
+        return [_null_is_absent(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    converted = {key: value if key in _DATA_KEYWORDS else _null_is_absent(value) for key, value in schema.items()}
+    if isinstance(schema.get("required"), list) and "type" not in schema:
+        converted["type"] = "object"
+    return converted
 
 
 # --- documentation -----------------------------------------------------------------------------------
