@@ -12,6 +12,7 @@ from functools import cached_property
 from typing import Any, Iterator
 
 from kubelint_py import workloads
+from kubelint_py.lint.targets import is_patch_fragment
 from kubelint_py.model import Document
 
 CLUSTER_SCOPED = frozenset({
@@ -159,7 +160,7 @@ class Inventory:
             if not self.is_built_in(body):
                 continue
             located = workloads.pod_spec(body)
-            if located is None:
+            if located is None or is_patch_fragment(body, located[1]):
                 continue
             spec_path, spec = located
             template = workloads.get(body, spec_path[:-1]) if spec_path[:-1] else body

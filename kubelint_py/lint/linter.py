@@ -88,7 +88,8 @@ class Linter:
         for target_kind, rules in plan.items():
             for target in targets.get(target_kind, ()):
                 for active in rules:
-                    problems.extend(_evaluate(active, target))
+                    if not (target.windows and active.rule.linux_only):
+                        problems.extend(_evaluate(active, target))
         return problems
 
     def _plan(self, keys: tuple[str, ...]) -> dict[str, list[Active]]:

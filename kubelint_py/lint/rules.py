@@ -47,6 +47,7 @@ class Rule:
     function: Callable | None = None
     message: str = ""
     enabled: bool = True
+    linux_only: bool = False  # about settings Windows pods cannot have: not evaluated for them
     params: dict[str, Param] = field(default_factory=dict)
     description: str = ""
     notes: str = ""
@@ -170,7 +171,7 @@ def _rule(body: dict, document: Any, built_in: bool) -> Rule:
         summary=body["summary"], targets=targets, fix=body["fix"].strip(), why=body["why"].strip(),
         examples=body["examples"], kinds=frozenset(body["kinds"]) if "kinds" in body else None,
         check=body.get("check"), function=function, message=body.get("message", ""),
-        enabled=body.get("enabled", True), params=params, description=body.get("description", "").strip(),
+        enabled=body.get("enabled", True), linux_only=body.get("linux-only", False), params=params, description=body.get("description", "").strip(),
         notes=body.get("notes", "").strip(), peers=body.get("peers", {}),
         disagreements=body.get("disagreements", []), file=document.file,
     )

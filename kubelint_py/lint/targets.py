@@ -5,6 +5,13 @@ the container as the kubelet runs it: the pod-level securityContext fields a con
 (runAsUser, runAsNonRoot, seccompProfile, ...) are filled in where the container does not set them,
 so a rule asks one question ("does it run as non-root?") instead of two, and a finding about an
 inherited field still points at the pod-level line that set it.
+
+Two kinds of pod template are not what they seem, and are handled here once for every rule:
+- in a controller's template, a container without an image is a fragment of a kustomize patch,
+  merged into a whole container elsewhere; it is not a target, and a controller whose containers are
+  all such fragments is a patch, left to the schema stage;
+- a Windows pod (spec.os.name, or a kubernetes.io/os node selector) is marked, so that rules about
+  Linux-only settings leave it alone: the apiserver rejects those settings on Windows pods.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ class Target:
     value: Any
     document: Document
     container: str | None = None  # the container's name, for container targets
+    windows: bool = False  # in a Windows pod
     pod_spec: dict | None = None  # the pod spec around a container (code rules may need it)
     inherited: dict | None = None  # securityContext field -> its path in the object, where inherited
 
@@ -55,41 +63,58 @@ def extract(document: Document, wanted: set[str], built_in: bool) -> dict[str, l
     """The targets of `wanted` kinds in one object. Pod targets only for workloads of built-in groups."""
     body = document.body
     found: dict[str, list[Target]] = {}
+    located = workloads.pod_spec(body) if built_in else None
+    if located is not None and is_patch_fragment(body, located[1]):
+        return found
     if "object" in wanted:
         found["object"] = [Target("object", (), body, document)]
     if not built_in or not (wanted - {"object"}):
         return found
-    located = workloads.pod_spec(body)
     if located is None:
         return found
     spec_path, spec = located
+    controller = body.get("kind") != "Pod"
+    windows = is_windows(spec)
     if "pod-template" in wanted:
         template_path = spec_path[:-1]
         template = workloads.get(body, template_path) if template_path else body
         if isinstance(template, dict):
-            found["pod-template"] = [Target("pod-template", template_path, template, document)]
+            found["pod-template"] = [Target("pod-template", template_path, template, document, windows=windows)]
     if "pod-spec" in wanted:
-        found["pod-spec"] = [Target("pod-spec", spec_path, spec, document)]
+        found["pod-spec"] = [Target("pod-spec", spec_path, spec, document, windows=windows)]
     pod_security = spec.get("securityContext")
     pod_security = pod_security if isinstance(pod_security, dict) else {}
     for target_kind, lists in CONTAINER_TARGETS.items():
         if target_kind in wanted:
             found[target_kind] = [
-                _container_target(target_kind, spec_path + where, container, spec, spec_path, pod_security, document)
-                for where, container in workloads.containers(spec, lists)
+                _container_target(target_kind, spec_path + where, container, spec, spec_path, pod_security, document,
+                                  windows)
+                for where, container in workloads.containers(spec, lists) if "image" in container or not controller
             ]
     return found
 
 
+def is_patch_fragment(body: dict, spec: dict) -> bool:
+    """A controller whose containers name no image: part of a kustomize patch, not a workload."""
+    containers = [c for _, c in workloads.containers(spec)]
+    return body.get("kind") != "Pod" and bool(containers) and all("image" not in c for c in containers)
+
+
+def is_windows(spec: dict) -> bool:
+    os_name = workloads.get(spec, ("os", "name"))
+    selector = workloads.get(spec, ("nodeSelector", "kubernetes.io/os"))
+    return os_name == "windows" or (os_name is None and selector == "windows")
+
+
 def _container_target(kind: str, path: tuple, container: dict, spec: dict, spec_path: tuple,
-                      pod_security: dict, document: Document) -> Target:
+                      pod_security: dict, document: Document, windows: bool) -> Target:
     name = container.get("name")
     name = name if isinstance(name, str) else f"#{path[-1]}"
     own = container.get("securityContext")
     own = own if isinstance(own, dict) else None
     inherit = [f for f in INHERITED_SECURITY_FIELDS if f in pod_security and (own is None or f not in own)]
     if not inherit:
-        return Target(kind, path, container, document, name, spec)
+        return Target(kind, path, container, document, name, windows, spec)
     # A shallow copy with a merged securityContext; the object itself is never changed.
     merged = dict(own or {})
     for field in inherit:
@@ -97,4 +122,4 @@ def _container_target(kind: str, path: tuple, container: dict, spec: dict, spec_
     effective = dict(container)
     effective["securityContext"] = merged
     inherited = {field: spec_path + ("securityContext", field) for field in inherit}
-    return Target(kind, path, effective, document, name, spec, inherited)
+    return Target(kind, path, effective, document, name, windows, spec, inherited)

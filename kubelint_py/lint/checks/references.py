@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterator
 
-from kubelint_py.lint.inventory import Inventory, PodTemplate, as_list, namespace_of
+from kubelint_py.lint.inventory import Inventory, PodTemplate, as_list, namespace_of, same_namespace
 from kubelint_py.model import Document, Problem
 from kubelint_py.workloads import get
 
@@ -166,13 +166,27 @@ def _bootstrap(name: str) -> bool:
     return name in BOOTSTRAP_CLUSTER_ROLES or name.startswith("system:")
 
 
+def _bound_accounts(inventory: Inventory) -> list[tuple[str, str | None]]:
+    """(name, namespace) of the ServiceAccounts the input's bindings grant a role to."""
+    bound = []
+    for binding in inventory.of_kind("RoleBinding", "ClusterRoleBinding"):
+        for subject in as_list(binding.body.get("subjects")):
+            if isinstance(subject, dict) and subject.get("kind") == "ServiceAccount":
+                namespace = subject.get("namespace") or namespace_of(binding.body)
+                bound.append((subject.get("name"), namespace))
+    return bound
+
+
 def automount_service_account_token(inventory: Inventory, params: dict) -> Found:
+    bound = _bound_accounts(inventory)
     for template in inventory.pod_templates:
         spec, base = template.spec, template.spec_path
         own = spec.get("automountServiceAccountToken")
         if own is False:
             continue
         name = spec.get("serviceAccountName") or spec.get("serviceAccount") or "default"
+        if any(name == n and same_namespace(namespace, template.namespace) for n, namespace in bound):
+            continue  # the input grants its ServiceAccount a role: the pods use the API and need the token
         account = inventory.find("ServiceAccount", name, template.namespace) if isinstance(name, str) else None
         if own is None and account is not None and account.body.get("automountServiceAccountToken") is False:
             continue

@@ -16,16 +16,18 @@ Found = Iterator[tuple[Document, Problem]]
 SCALABLE = ("Deployment", "StatefulSet", "ReplicaSet", "ReplicationController")
 
 
-def _hpas(inventory: Inventory) -> Iterator[tuple[Document, dict]]:
-    for document in inventory.of_kind("HorizontalPodAutoscaler"):
+def _hpas(inventory: Inventory, kinds: tuple[str, ...] = ("HorizontalPodAutoscaler",),
+          built_in: bool = True) -> Iterator[tuple[Document, dict]]:
+    for document in inventory.of_kind(*kinds, built_in=built_in):
         ref = get(document.body, ("spec", "scaleTargetRef"))
         if isinstance(ref, dict) and isinstance(ref.get("kind"), str) and isinstance(ref.get("name"), str):
             yield document, ref
 
 
 def _hpa_of(inventory: Inventory, workload: Document) -> Document | None:
-    """The HPA that scales this workload, if the input has one."""
-    for document, ref in _hpas(inventory):
+    """The autoscaler that scales this workload, if the input has one: a HorizontalPodAutoscaler, or a
+    custom resource with the same scaleTargetRef (KEDA's ScaledObject)."""
+    for document, ref in _hpas(inventory, ("HorizontalPodAutoscaler", "ScaledObject"), built_in=False):
         if (ref["kind"] == workload.body.get("kind") and ref["name"] == name_of(workload.body)
                 and inventory.find(ref["kind"], ref["name"], namespace_of(document.body)) is workload):
             return document
@@ -37,11 +39,14 @@ def _count(value: Any) -> int | None:
 
 
 def replicas(inventory: Inventory, workload: Document) -> int | None:
-    """The fewest pods the workload runs: the HPA's minReplicas if one scales it, else spec.replicas (default 1)."""
+    """The fewest pods the workload runs: its autoscaler's minimum if one scales it, else spec.replicas
+    (default 1)."""
     hpa = _hpa_of(inventory, workload)
-    if hpa is not None:
+    if hpa is not None and hpa.body["kind"] == "HorizontalPodAutoscaler":
         value = get(hpa.body, ("spec", "minReplicas"))
         return 1 if value is None else _count(value)
+    if hpa is not None:  # KEDA: minReplicaCount, 0 by default
+        return _count(get(hpa.body, ("spec", "minReplicaCount")) or 0)
     value = get(workload.body, ("spec", "replicas"))
     return 1 if value is None else _count(value)
 
