@@ -20,6 +20,8 @@ def _hpas(inventory: Inventory, kinds: tuple[str, ...] = ("HorizontalPodAutoscal
           built_in: bool = True) -> Iterator[tuple[Document, dict]]:
     for document in inventory.of_kind(*kinds, built_in=built_in):
         ref = get(document.body, ("spec", "scaleTargetRef"))
+        if isinstance(ref, dict) and document.body["kind"] == "ScaledObject":
+            ref = {"kind": "Deployment", **ref}  # KEDA's default target kind
         if isinstance(ref, dict) and isinstance(ref.get("kind"), str) and isinstance(ref.get("name"), str):
             yield document, ref
 
