@@ -3,10 +3,16 @@
 An object without `metadata.namespace` gets its namespace at apply time (`kubectl -n`, Helm, kustomize),
 so it is taken to share a namespace with any other object: a reference is only "dangling" when no
 object could be the one it names.
+
+Whether a missing object is worth reporting depends on whether the manifests it sits with manage such
+objects at all. That is asked of its bundle: the objects in the same directory (one rendered chart, one
+kustomize base, one install.yaml), so that unrelated applications checked in one run do not vouch for
+each other.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Iterator
@@ -22,6 +28,20 @@ CLUSTER_SCOPED = frozenset({
 })
 
 
+# Labels a controller adds to the pods it creates, with values the input cannot know (a pod's name, a hash):
+# a selector on one of them matches some pod of such a controller.
+GENERATED_LABELS = {
+    "StatefulSet": frozenset({"statefulset.kubernetes.io/pod-name", "apps.kubernetes.io/pod-index",
+                              "controller-revision-hash"}),
+    "Deployment": frozenset({"pod-template-hash"}),
+    "DaemonSet": frozenset({"controller-revision-hash", "pod-template-generation"}),
+    "Job": frozenset({"job-name", "controller-uid", "batch.kubernetes.io/job-name",
+                      "batch.kubernetes.io/controller-uid", "batch.kubernetes.io/job-completion-index"}),
+}
+GENERATED_LABELS["CronJob"] = GENERATED_LABELS["Job"]
+_ANY_GENERATED = frozenset().union(*GENERATED_LABELS.values())
+
+
 @dataclass(slots=True)
 class PodTemplate:
     """The pods a workload object creates, as far as the input says."""
@@ -33,6 +53,10 @@ class PodTemplate:
     labels: dict
     spec_path: tuple
     spec: dict
+
+    @property
+    def generated(self) -> frozenset[str]:
+        return GENERATED_LABELS.get(self.kind, frozenset())
 
     def containers(self) -> Iterator[tuple[tuple, dict]]:
         for path, container in workloads.containers(self.spec, ("containers", "initContainers")):
@@ -65,22 +89,24 @@ def labels_of(meta: Any) -> dict:
     return labels if isinstance(labels, dict) else {}
 
 
-def matches_labels(selector: dict, labels: dict) -> bool:
-    """A Service-style selector: every key=value pair present."""
-    return all(key in labels and str(labels[key]) == str(value) for key, value in selector.items())
+def matches_labels(selector: dict, labels: dict, generated: frozenset[str] = frozenset()) -> bool:
+    """A Service-style selector: every key=value pair present (or added by the pods' controller)."""
+    return all(key in generated or key in labels and str(labels[key]) == str(value) for key, value in selector.items())
 
 
-def matches_selector(selector: Any, labels: dict) -> bool:
+def matches_selector(selector: Any, labels: dict, generated: frozenset[str] = frozenset()) -> bool:
     """A LabelSelector (matchLabels and matchExpressions), with apimachinery's semantics."""
     if not isinstance(selector, dict):
         return False
     match_labels = selector.get("matchLabels")
-    if isinstance(match_labels, dict) and not matches_labels(match_labels, labels):
+    if isinstance(match_labels, dict) and not matches_labels(match_labels, labels, generated):
         return False
     for expression in as_list(selector.get("matchExpressions")):
         if not isinstance(expression, dict):
             return False
         key, operator = expression.get("key"), expression.get("operator")
+        if key in generated:
+            continue
         values = [str(v) for v in as_list(expression.get("values"))]
         present = isinstance(key, str) and key in labels
         if operator == "In" and not (present and str(labels[key]) in values):
@@ -119,14 +145,6 @@ class Inventory:
                 index.setdefault((document.body["kind"], name), []).append(document)
         return index
 
-    @cached_property
-    def _namespaces(self) -> dict[str, set]:
-        """kind -> the namespaces objects of that kind are in (None: not set)."""
-        index: dict[str, set] = {}
-        for document in self.documents:
-            index.setdefault(document.body["kind"], set()).add(namespace_of(document.body))
-        return index
-
     def of_kind(self, *kinds: str, built_in: bool = True) -> Iterator[Document]:
         """Objects of these kinds; with built_in, only from built-in API groups (not a CRD's `Service`)."""
         for kind in kinds:
@@ -147,10 +165,30 @@ class Inventory:
                 return document
         return None
 
-    def has(self, kind: str, namespace: str | None) -> bool:
-        """Does the input define any object of this kind that could share `namespace`?"""
-        namespaces = self._namespaces.get(kind)
-        return bool(namespaces) and (namespace is None or None in namespaces or namespace in namespaces)
+    @cached_property
+    def _by_directory(self) -> dict[str, list[Document]]:
+        index: dict[str, list[Document]] = {}
+        for document in self.documents:
+            index.setdefault(os.path.dirname(document.file), []).append(document)
+        return index
+
+    def bundle(self, document: Document) -> list[Document]:
+        """The objects read from the same directory as `document`, in a namespace it could share."""
+        namespace = namespace_of(document.body)
+        return [d for d in self._by_directory.get(os.path.dirname(document.file), ())
+                if same_namespace(namespace_of(d.body), namespace)]
+
+    def bundle_has(self, kind: str, document: Document) -> bool:
+        """Does `document`'s bundle define objects of this kind (so that a missing one is a mistake)?"""
+        return any(d.body["kind"] == kind for d in self.bundle(document))
+
+    def bundle_runs_pods(self, document: Document) -> bool:
+        """Does `document`'s bundle define pod templates, and no custom resources an operator might turn
+        into pods kubelint cannot see? Only then can a selector be said to select nothing."""
+        bundle = self.bundle(document)
+        if any(not self.is_built_in(d.body) and d.body["kind"] != "CustomResourceDefinition" for d in bundle):
+            return False
+        return any(workloads.pod_spec(d.body) is not None for d in bundle)
 
     @cached_property
     def pod_templates(self) -> list[PodTemplate]:
@@ -184,23 +222,19 @@ class Inventory:
                 index.setdefault((key, str(value)), []).append(template)
         return index
 
-    def has_pods(self, namespace: str | None) -> bool:
-        """Does the input hold any pod template that could share `namespace`?"""
-        if namespace is None:
-            return bool(self.pod_templates)
-        return bool(self._templates_by_namespace.get(namespace) or self._templates_by_namespace.get(None))
-
     def pods_matching(self, namespace: str | None, labels: dict | None = None,
                       selector: Any = None) -> list[PodTemplate]:
         """Pod templates in a compatible namespace selected by Service-style `labels` or a LabelSelector
         (neither: all of them)."""
         required = labels if labels is not None else selector.get("matchLabels") if isinstance(selector, dict) else None
-        if isinstance(required, dict) and required:  # start from the rarest label pair, not from every template
-            candidates = min((self._templates_by_label.get((k, str(v)), []) for k, v in required.items()), key=len)
+        pairs = [(k, str(v)) for k, v in required.items() if k not in _ANY_GENERATED] \
+            if isinstance(required, dict) else []
+        if pairs:  # start from the rarest label pair, not from every template
+            candidates = min((self._templates_by_label.get(pair, []) for pair in pairs), key=len)
         elif namespace is None:
             candidates = self.pod_templates
         else:
             candidates = self._templates_by_namespace.get(namespace, []) + self._templates_by_namespace.get(None, [])
         return [t for t in candidates if same_namespace(t.namespace, namespace)
-                and (labels is None or matches_labels(labels, t.labels))
-                and (selector is None or matches_selector(selector, t.labels))]
+                and (labels is None or matches_labels(labels, t.labels, t.generated))
+                and (selector is None or matches_selector(selector, t.labels, t.generated))]

@@ -1,9 +1,9 @@
 """Set-wide rules about what pods and bindings refer to by name: ServiceAccounts, ConfigMaps and Secrets
 (and the keys taken from them), PersistentVolumeClaims, Roles.
 
-`optional: true` references are never reported. A missing object is only reported when the input holds
-other objects of its kind in the namespace (see services.py); a missing key is reported whenever the
-object is in the input, because then the input says exactly what it holds.
+`optional: true` references are never reported. A missing object is only reported when the referrer's
+bundle defines objects of its kind (inventory.py); a missing key is reported whenever the object is in
+the input, because then the input says exactly what it holds.
 """
 
 from __future__ import annotations
@@ -16,8 +16,10 @@ from kubelint_py.model import Document, Problem
 from kubelint_py.workloads import get
 
 Found = Iterator[tuple[Document, Problem]]
-# Roles every cluster has (kube-apiserver bootstraps them): a binding to them is never dangling.
+# Roles every cluster has (kube-apiserver bootstraps them, and every system:* one): a binding to them is
+# never dangling.
 BOOTSTRAP_CLUSTER_ROLES = frozenset({"cluster-admin", "admin", "edit", "view"})
+BOOTSTRAP_ROLES = frozenset({"extension-apiserver-authentication-reader"})  # in kube-system
 
 
 @dataclass(frozen=True)
@@ -86,14 +88,25 @@ def _container_references(container: dict, path: tuple) -> Iterator[Reference]:
 
 def _references(inventory: Inventory, kinds: tuple[str, ...]) -> Iterator[tuple[PodTemplate, Reference]]:
     for template in inventory.pod_templates:
+        claims = _claim_templates(template)
         for reference in pod_references(template):
-            if reference.kind in kinds and not reference.optional:
+            if reference.kind in kinds and not reference.optional and not (
+                    reference.kind == "PersistentVolumeClaim" and reference.name in claims):
                 yield template, reference
+
+
+def _claim_templates(template: PodTemplate) -> set[str]:
+    """A StatefulSet makes a claim per pod from each volumeClaimTemplate; a volume of the same name is
+    replaced by it, whatever claimName it gives."""
+    if template.kind != "StatefulSet":
+        return set()
+    claims = get(template.document.body, ("spec", "volumeClaimTemplates"))
+    return {get(c, ("metadata", "name")) for c in as_list(claims) if isinstance(c, dict)}
 
 
 def _missing(inventory: Inventory, kind: str) -> Found:
     for template, reference in _references(inventory, (kind,)):
-        if not inventory.has(kind, template.namespace):
+        if not inventory.bundle_has(kind, template.document):
             continue
         if inventory.find(kind, reference.name, template.namespace) is None:
             yield template.document, Problem(reference.path,
@@ -154,10 +167,11 @@ def role_ref_missing(inventory: Inventory, params: dict) -> Found:
         if not isinstance(ref, dict) or ref.get("kind") not in ("Role", "ClusterRole"):
             continue
         kind, name = ref["kind"], ref.get("name")
-        if not isinstance(name, str) or (kind == "ClusterRole" and _bootstrap(name)):
+        if not isinstance(name, str) or (kind == "ClusterRole" and _bootstrap(name)) or (
+                kind == "Role" and (name in BOOTSTRAP_ROLES or name.startswith("system:"))):
             continue
         namespace = namespace_of(document.body)
-        if inventory.has(kind, namespace) and inventory.find(kind, name, namespace) is None:
+        if inventory.bundle_has(kind, document) and inventory.find(kind, name, namespace) is None:
             yield document, Problem(("roleRef", "name"), f"{kind} {name} is not in the input, so the binding "
                                                          "grants nothing", f"Add {kind} {name}, or fix roleRef.name.")
 
@@ -185,7 +199,8 @@ def automount_service_account_token(inventory: Inventory, params: dict) -> Found
         if own is False:
             continue
         name = spec.get("serviceAccountName") or spec.get("serviceAccount") or "default"
-        if any(name == n and same_namespace(namespace, template.namespace) for n, namespace in bound):
+        if name != "default" and any(name == n and same_namespace(namespace, template.namespace)
+                                     for n, namespace in bound):
             continue  # the input grants its ServiceAccount a role: the pods use the API and need the token
         account = inventory.find("ServiceAccount", name, template.namespace) if isinstance(name, str) else None
         if own is None and account is not None and account.body.get("automountServiceAccountToken") is False:

@@ -1,8 +1,8 @@
 """Set-wide rules about traffic: Services and their pods and ports, Ingress backends, NetworkPolicies,
 ServiceMonitors and StatefulSets' governing Services.
 
-A "missing" object is only reported when the input holds other objects of its kind in the namespace:
-otherwise it is most likely managed elsewhere, and saying so about every reference would be noise.
+A "missing" object is only reported when its referrer's bundle (inventory.py) defines objects of its
+kind: otherwise it is most likely managed elsewhere, and saying so about every reference would be noise.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def _services(inventory: Inventory) -> Iterator[tuple[Document, dict, dict]]:
 def service_selects_no_pods(inventory: Inventory, params: dict) -> Found:
     for document, spec, selector in _services(inventory):
         namespace = namespace_of(document.body)
-        if not inventory.has_pods(namespace) or inventory.pods_matching(namespace, labels=selector):
+        if not inventory.bundle_runs_pods(document) or inventory.pods_matching(namespace, labels=selector):
             continue
         yield document, Problem(("spec", "selector"),
                                 f"Service {name_of(document.body)} selects no pods: no pod template in the input "
@@ -131,7 +131,7 @@ def _ingress_backends(body: dict) -> Iterator[tuple[tuple, dict]]:
 def ingress_backend_missing(inventory: Inventory, params: dict) -> Found:
     for document in inventory.of_kind("Ingress"):
         namespace = namespace_of(document.body)
-        if not inventory.has("Service", namespace):
+        if not inventory.bundle_has("Service", document):
             continue
         for path, service in _ingress_backends(document.body):
             name = service.get("name")
@@ -167,7 +167,7 @@ def networkpolicy_selects_nothing(inventory: Inventory, params: dict) -> Found:
     for document in inventory.of_kind("NetworkPolicy"):
         selector = get(document.body, ("spec", "podSelector"))
         namespace = namespace_of(document.body)
-        if not isinstance(selector, dict) or not selector or not inventory.has_pods(namespace):
+        if not isinstance(selector, dict) or not selector or not inventory.bundle_runs_pods(document):
             continue  # {} selects every pod in the namespace
         if not inventory.pods_matching(namespace, selector=selector):
             labels = selector.get("matchLabels") if isinstance(selector.get("matchLabels"), dict) else {}
@@ -186,13 +186,12 @@ def _policy_types(spec: dict) -> set[str]:
 def network_policy_missing(inventory: Inventory, params: dict) -> Found:
     policies = [d for d in inventory.of_kind("NetworkPolicy") if isinstance(d.body.get("spec"), dict)]
     for template in inventory.pod_templates:
-        relevant = [p for p in policies if same_namespace(namespace_of(p.body), template.namespace)]
-        if not relevant:
-            continue  # the namespace does not use NetworkPolicies in this input: nothing to hold it to
+        if not inventory.bundle_has("NetworkPolicy", template.document):
+            continue  # its bundle does not use NetworkPolicies: nothing to hold it to
         covered: set[str] = set()
-        for policy in relevant:
+        for policy in (p for p in policies if same_namespace(namespace_of(p.body), template.namespace)):
             spec = policy.body["spec"]
-            if matches_selector(spec.get("podSelector", {}), template.labels):
+            if matches_selector(spec.get("podSelector", {}), template.labels, template.generated):
                 covered |= _policy_types(spec)
         missing = [t for t in ("Ingress", "Egress") if t not in covered]
         if missing:
@@ -205,7 +204,6 @@ def network_policy_missing(inventory: Inventory, params: dict) -> Found:
 
 
 def servicemonitor_selects_nothing(inventory: Inventory, params: dict) -> Found:
-    services = list(inventory.of_kind("Service"))
     for document in inventory.of_kind("ServiceMonitor", built_in=False):
         if not document.body.get("apiVersion", "").startswith("monitoring.coreos.com/"):
             continue
@@ -214,18 +212,12 @@ def servicemonitor_selects_nothing(inventory: Inventory, params: dict) -> Found:
         if not isinstance(selector, dict) or not selector:
             continue
         namespaces = get(spec, ("namespaceSelector", "matchNames"))
-        any_namespace = get(spec, ("namespaceSelector", "any")) is True
-        own = namespace_of(document.body)
-
-        def in_scope(service: Document) -> bool:
-            theirs = namespace_of(service.body)
-            if any_namespace:
-                return True
-            if isinstance(namespaces, list):
-                return theirs is None or theirs in namespaces
-            return same_namespace(theirs, own)
-
-        scoped = [s for s in services if in_scope(s)]
+        if get(spec, ("namespaceSelector", "any")) is True:
+            scoped = list(inventory.of_kind("Service"))
+        elif isinstance(namespaces, list):  # Services in other namespaces (kube-system's) are rarely in the input
+            scoped = [s for s in inventory.of_kind("Service") if namespace_of(s.body) in namespaces]
+        else:
+            scoped = [s for s in inventory.bundle(document) if s.body["kind"] == "Service" and inventory.is_built_in(s.body)]
         if scoped and not any(matches_selector(selector, labels_of(s.body.get("metadata"))) for s in scoped):
             yield document, Problem(("spec", "selector"),
                                     f"ServiceMonitor {name_of(document.body)} selects no Service in the input, so "
@@ -237,12 +229,13 @@ def statefulset_service_missing(inventory: Inventory, params: dict) -> Found:
     for document in inventory.of_kind("StatefulSet"):
         name = get(document.body, ("spec", "serviceName"))
         namespace = namespace_of(document.body)
-        if not isinstance(name, str) or not name or not inventory.has("Service", namespace):
+        if not isinstance(name, str) or not name or not inventory.bundle_has("Service", document):
             continue
         service = inventory.find("Service", name, namespace)
         if service is None:
             yield document, Problem(("spec", "serviceName"), f"governing Service {name} is not in the input",
-                                    f"Add a headless Service {name} (clusterIP: None) selecting the StatefulSet's pods.")
+                                    f"Add a headless Service {name} (clusterIP: None) selecting the StatefulSet's "
+                                    "pods.")
         elif get(service.body, ("spec", "clusterIP")) != "None":
             yield document, Problem(("spec", "serviceName"),
                                     f"governing Service {name} is not headless, so the pods get no stable DNS names",
