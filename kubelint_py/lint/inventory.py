@@ -172,23 +172,33 @@ class Inventory:
             index.setdefault(os.path.dirname(document.file), []).append(document)
         return index
 
+    def directory(self, document: Document) -> list[Document]:
+        """The objects read from the same directory as `document`."""
+        return self._by_directory.get(os.path.dirname(document.file), [])
+
     def bundle(self, document: Document) -> list[Document]:
-        """The objects read from the same directory as `document`, in a namespace it could share."""
+        """The objects of `document`'s bundle: same directory, a namespace it could share."""
         namespace = namespace_of(document.body)
-        return [d for d in self._by_directory.get(os.path.dirname(document.file), ())
-                if same_namespace(namespace_of(d.body), namespace)]
+        return [d for d in self.directory(document) if same_namespace(namespace_of(d.body), namespace)]
 
-    def bundle_has(self, kind: str, document: Document) -> bool:
-        """Does `document`'s bundle define objects of this kind (so that a missing one is a mistake)?"""
-        return any(d.body["kind"] == kind for d in self.bundle(document))
+    def operator_managed(self, document: Document) -> bool:
+        """Does `document`'s bundle hold custom resources? Their operators create pods, Services, Secrets...
+        that no manifest shows, so nothing can be called missing there."""
+        return any(d is not document and not self.is_built_in(d.body) and d.body["kind"] != "CustomResourceDefinition"
+                   for d in self.bundle(document))
 
-    def bundle_runs_pods(self, document: Document) -> bool:
-        """Does `document`'s bundle define pod templates, and no custom resources an operator might turn
-        into pods kubelint cannot see? Only then can a selector be said to select nothing."""
-        bundle = self.bundle(document)
-        if any(not self.is_built_in(d.body) and d.body["kind"] != "CustomResourceDefinition" for d in bundle):
-            return False
-        return any(workloads.pod_spec(d.body) is not None for d in bundle)
+    def expects(self, kind: str, document: Document) -> bool:
+        """Should every `kind` that `document` refers to be in the input? Yes when its bundle defines
+        objects of that kind itself, and no operator may make the missing one."""
+        return any(d.body["kind"] == kind for d in self.bundle(document)) and not self.operator_managed(document)
+
+    def expects_pods(self, document: Document) -> bool:
+        """Should a selector in `document` select pods of the input? Yes when its bundle defines pod
+        templates (patch fragments aside), and no operator may make pods."""
+        directory = os.path.dirname(document.file)
+        namespace = namespace_of(document.body)
+        return any(os.path.dirname(t.document.file) == directory and same_namespace(t.namespace, namespace)
+                   for t in self.pod_templates) and not self.operator_managed(document)
 
     @cached_property
     def pod_templates(self) -> list[PodTemplate]:

@@ -106,7 +106,7 @@ def _claim_templates(template: PodTemplate) -> set[str]:
 
 def _missing(inventory: Inventory, kind: str) -> Found:
     for template, reference in _references(inventory, (kind,)):
-        if not inventory.bundle_has(kind, template.document):
+        if not inventory.expects(kind, template.document):
             continue
         if inventory.find(kind, reference.name, template.namespace) is None:
             yield template.document, Problem(reference.path,
@@ -171,7 +171,7 @@ def role_ref_missing(inventory: Inventory, params: dict) -> Found:
                 kind == "Role" and (name in BOOTSTRAP_ROLES or name.startswith("system:"))):
             continue
         namespace = namespace_of(document.body)
-        if inventory.bundle_has(kind, document) and inventory.find(kind, name, namespace) is None:
+        if inventory.expects(kind, document) and inventory.find(kind, name, namespace) is None:
             yield document, Problem(("roleRef", "name"), f"{kind} {name} is not in the input, so the binding "
                                                          "grants nothing", f"Add {kind} {name}, or fix roleRef.name.")
 

@@ -56,7 +56,7 @@ def replicas(inventory: Inventory, workload: Document) -> int | None:
 def hpa_target_missing(inventory: Inventory, params: dict) -> Found:
     for document, ref in _hpas(inventory):
         namespace = namespace_of(document.body)
-        if inventory.bundle_has(ref["kind"], document) and inventory.find(ref["kind"], ref["name"], namespace) is None:
+        if inventory.expects(ref["kind"], document) and inventory.find(ref["kind"], ref["name"], namespace) is None:
             yield document, Problem(("spec", "scaleTargetRef", "name"),
                                     f"scale target {ref['kind']} {ref['name']} is not in the input",
                                     f"Point scaleTargetRef at an existing {ref['kind']}, or add {ref['name']}.")
@@ -112,7 +112,7 @@ def _pdbs(inventory: Inventory) -> Iterator[tuple[Document, dict, list[PodTempla
 
 def pdb_selects_nothing(inventory: Inventory, params: dict) -> Found:
     for document, spec, matched in _pdbs(inventory):
-        if matched or not inventory.bundle_runs_pods(document):
+        if matched or not inventory.expects_pods(document):
             continue
         path = ("spec", "selector") if "selector" in spec else ("spec",)
         yield document, Problem(path, f"PodDisruptionBudget {name_of(document.body)} selects no pod template in "

@@ -50,7 +50,7 @@ def _services(inventory: Inventory) -> Iterator[tuple[Document, dict, dict]]:
 def service_selects_no_pods(inventory: Inventory, params: dict) -> Found:
     for document, spec, selector in _services(inventory):
         namespace = namespace_of(document.body)
-        if not inventory.bundle_runs_pods(document) or inventory.pods_matching(namespace, labels=selector):
+        if not inventory.expects_pods(document) or inventory.pods_matching(namespace, labels=selector):
             continue
         yield document, Problem(("spec", "selector"),
                                 f"Service {name_of(document.body)} selects no pods: no pod template in the input "
@@ -131,7 +131,7 @@ def _ingress_backends(body: dict) -> Iterator[tuple[tuple, dict]]:
 def ingress_backend_missing(inventory: Inventory, params: dict) -> Found:
     for document in inventory.of_kind("Ingress"):
         namespace = namespace_of(document.body)
-        if not inventory.bundle_has("Service", document):
+        if not inventory.expects("Service", document):
             continue
         for path, service in _ingress_backends(document.body):
             name = service.get("name")
@@ -167,7 +167,7 @@ def networkpolicy_selects_nothing(inventory: Inventory, params: dict) -> Found:
     for document in inventory.of_kind("NetworkPolicy"):
         selector = get(document.body, ("spec", "podSelector"))
         namespace = namespace_of(document.body)
-        if not isinstance(selector, dict) or not selector or not inventory.bundle_runs_pods(document):
+        if not isinstance(selector, dict) or not selector or not inventory.expects_pods(document):
             continue  # {} selects every pod in the namespace
         if not inventory.pods_matching(namespace, selector=selector):
             labels = selector.get("matchLabels") if isinstance(selector.get("matchLabels"), dict) else {}
@@ -186,7 +186,7 @@ def _policy_types(spec: dict) -> set[str]:
 def network_policy_missing(inventory: Inventory, params: dict) -> Found:
     policies = [d for d in inventory.of_kind("NetworkPolicy") if isinstance(d.body.get("spec"), dict)]
     for template in inventory.pod_templates:
-        if not inventory.bundle_has("NetworkPolicy", template.document):
+        if not inventory.expects("NetworkPolicy", template.document):
             continue  # its bundle does not use NetworkPolicies: nothing to hold it to
         covered: set[str] = set()
         for policy in (p for p in policies if same_namespace(namespace_of(p.body), template.namespace)):
@@ -211,13 +211,17 @@ def servicemonitor_selects_nothing(inventory: Inventory, params: dict) -> Found:
         selector = spec.get("selector") if isinstance(spec, dict) else None
         if not isinstance(selector, dict) or not selector:
             continue
+        if inventory.operator_managed(document):
+            continue
         namespaces = get(spec, ("namespaceSelector", "matchNames"))
+        services = [s for s in inventory.directory(document)
+                    if s.body["kind"] == "Service" and inventory.is_built_in(s.body)]
         if get(spec, ("namespaceSelector", "any")) is True:
-            scoped = list(inventory.of_kind("Service"))
-        elif isinstance(namespaces, list):  # Services in other namespaces (kube-system's) are rarely in the input
-            scoped = [s for s in inventory.of_kind("Service") if namespace_of(s.body) in namespaces]
+            scoped = services
+        elif isinstance(namespaces, list):  # Services of other namespaces (kube-system's) are rarely in the input
+            scoped = [s for s in services if namespace_of(s.body) in namespaces]
         else:
-            scoped = [s for s in inventory.bundle(document) if s.body["kind"] == "Service" and inventory.is_built_in(s.body)]
+            scoped = [s for s in services if same_namespace(namespace_of(s.body), namespace_of(document.body))]
         if scoped and not any(matches_selector(selector, labels_of(s.body.get("metadata"))) for s in scoped):
             yield document, Problem(("spec", "selector"),
                                     f"ServiceMonitor {name_of(document.body)} selects no Service in the input, so "
@@ -229,7 +233,7 @@ def statefulset_service_missing(inventory: Inventory, params: dict) -> Found:
     for document in inventory.of_kind("StatefulSet"):
         name = get(document.body, ("spec", "serviceName"))
         namespace = namespace_of(document.body)
-        if not isinstance(name, str) or not name or not inventory.bundle_has("Service", document):
+        if not isinstance(name, str) or not name or not inventory.expects("Service", document):
             continue
         service = inventory.find("Service", name, namespace)
         if service is None:
