@@ -39,7 +39,8 @@ def test_kubelint_yaml_is_found_upward_from_the_working_directory(project, kubel
 
 
 def test_pyproject_tool_table_is_read(project, kubelint):
-    (project / "pyproject.toml").write_text('[project]\nname = "shop"\n\n[tool.kubelint]\nrules = { service-node-port = "off" }\n')
+    (project / "pyproject.toml").write_text(
+        '[project]\nname = "shop"\n\n[tool.kubelint]\nrules = { service-node-port = "off" }\n')
     assert rules_of(kubelint("check", "deploy", "-f", "json")) == []
 
 
@@ -103,7 +104,8 @@ def test_exclude_kubernetes_version_and_fail_on(project, kubelint):
      ".kubelint.yaml: rules.privileged-containers: unknown rule (did you mean privileged-container?)"),
     ("rules:\n  host-pid: fatal\n",
      '.kubelint.yaml: rules.host-pid: "fatal" is not one of on, off, error, warning, info'),
-    ("rules:\n  replicas-too-low:\n    minimum: two\n", ".kubelint.yaml: rules.replicas-too-low.minimum: 'two' is not of type 'integer'"),
+    ("rules:\n  replicas-too-low:\n    minimum: two\n",
+     ".kubelint.yaml: rules.replicas-too-low.minimum: 'two' is not of type 'integer'"),
     ("rules:\n  replicas-too-low:\n    min: 3\n",
      ".kubelint.yaml: rules.replicas-too-low.min: unknown option (did you mean minimum?); this rule takes: enabled, "
      "severity, minimum"),

@@ -97,8 +97,8 @@ def test_custom_resources_next_to_a_selector_may_own_its_pods(tmp_path):
             matchLabels: {app.kubernetes.io/name: prometheus}
           policyTypes: [Ingress]
         """
-    _write(tmp_path, {"monitoring/networkpolicy.yaml": policy_for_prometheus,
-                      "monitoring/exporter.yaml": DEPLOYMENT.replace("name: web\n", "name: web\n  namespace: monitoring\n", 1)})
+    exporter = DEPLOYMENT.replace("name: web\n", "name: web\n  namespace: monitoring\n", 1)
+    _write(tmp_path, {"monitoring/networkpolicy.yaml": policy_for_prometheus, "monitoring/exporter.yaml": exporter})
     assert _findings(tmp_path, "networkpolicy-selects-nothing") == [
         ("monitoring/networkpolicy.yaml", 7, "networkpolicy-selects-nothing")]
     _write(tmp_path, {"monitoring/prometheus.yaml": """

@@ -68,6 +68,11 @@ def as_list(value: Any) -> list:
     return value if isinstance(value, list) else []
 
 
+def digits(text: str) -> bool:
+    """0-9 only: str.isdigit() also accepts other scripts' digits, which int() and Kubernetes do not."""
+    return text.isascii() and text.isdigit()
+
+
 def namespace_of(body: dict) -> str | None:
     meta = body.get("metadata")
     namespace = meta.get("namespace") if isinstance(meta, dict) else None

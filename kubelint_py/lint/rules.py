@@ -171,7 +171,8 @@ def _rule(body: dict, document: Any, built_in: bool) -> Rule:
         summary=body["summary"], targets=targets, fix=body["fix"].strip(), why=body["why"].strip(),
         examples=body["examples"], kinds=frozenset(body["kinds"]) if "kinds" in body else None,
         check=body.get("check"), function=function, message=body.get("message", ""),
-        enabled=body.get("enabled", True), linux_only=body.get("linux-only", False), params=params, description=body.get("description", "").strip(),
+        enabled=body.get("enabled", True), linux_only=body.get("linux-only", False), params=params,
+        description=body.get("description", "").strip(),
         notes=body.get("notes", "").strip(), peers=body.get("peers", {}),
         disagreements=body.get("disagreements", []), file=document.file,
     )
@@ -242,7 +243,8 @@ def render_docs(rule: Rule) -> str:
     notes = rule.notes
     if rule.disagreements:
         differences = "\n".join(f"- `{d['fixture']}`: {d['reason'].strip()}" for d in rule.disagreements)
-        notes = (notes + "\n\n" if notes else "") + f"Judged differently from the peer's labelled example:\n{differences}"
+        heading = "Judged differently from the peers' labelled examples:"
+        notes = (notes + "\n\n" if notes else "") + f"{heading}\n{differences}"
     if notes:
         parts.append(f"## Notes\n{notes}")
     if rule.peers:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
+from kubelint_py.lint.inventory import digits
 from kubelint_py.lint.targets import Target
 from kubelint_py.model import Problem
 from kubelint_py.workloads import get
@@ -24,13 +25,14 @@ def probe_port_missing(target: Target, params: dict) -> Iterator[Problem]:
     """Probes and lifecycle hooks that name a port the container does not declare: they always fail."""
     container = target.value
     ports = container.get("ports")
-    names = {p.get("name") for p in ports if isinstance(p, dict)} if isinstance(ports, list) else set()
+    names = {p.get("name") for p in ports if isinstance(p, dict) and isinstance(p.get("name"), str)} \
+        if isinstance(ports, list) else set()
     places = [(probe,) for probe in PROBES] + [("lifecycle", hook) for hook in ("postStart", "preStop")]
     for place in places:
         for handler in ("httpGet", "tcpSocket"):
             port = get(container, place + (handler, "port"))
-            if isinstance(port, str) and not port.isdigit() and port not in names:
-                declared = ", ".join(sorted(n for n in names if isinstance(n, str))) or "none"
+            if isinstance(port, str) and not digits(port) and port not in names:
+                declared = ", ".join(sorted(names)) or "none"
                 yield Problem(place + (handler, "port"),
                               f"container {target.container}: {place[-1]} uses port {port!r}, which the container "
                               f"does not declare (named ports: {declared})",
@@ -129,11 +131,13 @@ def writable_host_mount(target: Target, params: dict) -> Iterator[Problem]:
     volumes = target.pod_spec.get("volumes") if target.pod_spec else None
     host_paths = {}
     for volume in volumes if isinstance(volumes, list) else ():
-        if isinstance(volume, dict) and isinstance(volume.get("hostPath"), dict):
-            host_paths[volume.get("name")] = volume["hostPath"].get("path")
+        if isinstance(volume, dict) and isinstance(volume.get("hostPath"), dict) \
+                and isinstance(volume.get("name"), str):
+            host_paths[volume["name"]] = volume["hostPath"].get("path")
     mounts = target.value.get("volumeMounts")
     for index, mount in enumerate(mounts if isinstance(mounts, list) else ()):
-        if isinstance(mount, dict) and mount.get("name") in host_paths and mount.get("readOnly") is not True:
+        name = mount.get("name") if isinstance(mount, dict) else None
+        if isinstance(name, str) and name in host_paths and mount.get("readOnly") is not True:
             yield Problem(("volumeMounts", index),
-                          f"container {target.container} can write to the host's {host_paths[mount['name']]}",
+                          f"container {target.container} can write to the host's {host_paths[name]}",
                           "Add readOnly: true to the volume mount, unless the container must write to the host.")

@@ -101,7 +101,8 @@ def _claim_templates(template: PodTemplate) -> set[str]:
     if template.kind != "StatefulSet":
         return set()
     claims = get(template.document.body, ("spec", "volumeClaimTemplates"))
-    return {get(c, ("metadata", "name")) for c in as_list(claims) if isinstance(c, dict)}
+    names = (get(claim, ("metadata", "name")) for claim in as_list(claims))
+    return {name for name in names if isinstance(name, str)}
 
 
 def _missing(inventory: Inventory, kind: str) -> Found:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from typing import Any, Iterator
 
-from kubelint_py.lint.inventory import Inventory, PodTemplate, name_of, namespace_of
+from kubelint_py.lint.inventory import Inventory, PodTemplate, digits, name_of, namespace_of
 from kubelint_py.lint.targets import Target
 from kubelint_py.model import Document, Problem
 from kubelint_py.workloads import get
@@ -95,7 +95,7 @@ def _scaled(value: Any, total: int) -> int | None:
     """An int-or-percent of `total`, rounded up as the disruption controller does."""
     if _count(value) is not None:
         return value
-    if isinstance(value, str) and value.endswith("%") and value[:-1].isdigit():
+    if isinstance(value, str) and value.endswith("%") and digits(value[:-1]):
         return math.ceil(int(value[:-1]) * total / 100)
     return None
 
@@ -183,7 +183,7 @@ def rolling_update_unavailable(inventory: Inventory, params: dict) -> Found:
 
 def _floor_percent(value: Any, total: int) -> int | None:
     """Deployments round maxUnavailable percentages down (and maxSurge up)."""
-    if isinstance(value, str) and value.endswith("%") and value[:-1].isdigit():
+    if isinstance(value, str) and value.endswith("%") and digits(value[:-1]):
         return int(value[:-1]) * total // 100
     return None
 

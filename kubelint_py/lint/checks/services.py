@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from kubelint_py.lint.inventory import (Inventory, PodTemplate, as_list, labels_of, matches_labels, matches_selector,
-                                        name_of, namespace_of, same_namespace)
+from kubelint_py.lint.inventory import (Inventory, PodTemplate, as_list, digits, labels_of, matches_labels,
+                                        matches_selector, name_of, namespace_of, same_namespace)
 from kubelint_py.model import Document, Problem
 from kubelint_py.workloads import get
 
@@ -82,27 +82,27 @@ def _container_ports(templates: list[PodTemplate]) -> tuple[set, set, bool]:
                 continue
             for port in ports:
                 if isinstance(port, dict):
-                    names.add(port.get("name"))
-                    numbers.add(port.get("containerPort"))
+                    names.add(port.get("name") if isinstance(port.get("name"), str) else None)
+                    numbers.add(port.get("containerPort") if isinstance(port.get("containerPort"), int) else None)
     return names, numbers, all_declared
 
 
 def service_target_port_missing(inventory: Inventory, params: dict) -> Found:
     for document, path, target, selected in _target_ports(inventory):
-        if not isinstance(target, str) or target.isdigit():
+        if not isinstance(target, str) or digits(target):
             continue
         names, _, _ = _container_ports(selected)
         if target not in names:
             known = ", ".join(sorted(n for n in names if isinstance(n, str))) or "none"
             workloads = ", ".join(f"{t.kind} {t.name}" for t in selected)
-            yield document, Problem(path, f"targetPort {target!r} is not a port name of any container the Service selects "
-                                    f"({workloads}); traffic to it has nowhere to go",
+            yield document, Problem(path, f"targetPort {target!r} is not a port name of any container the Service "
+                                          f"selects ({workloads}); traffic to it has nowhere to go",
                                     f"Use one of the named container ports ({known}) or a port number.")
 
 
 def service_target_port_undeclared(inventory: Inventory, params: dict) -> Found:
     for document, path, target, selected in _target_ports(inventory):
-        number = int(target) if isinstance(target, str) and target.isdigit() else target
+        number = int(target) if isinstance(target, str) and digits(target) else target
         if not isinstance(number, int) or isinstance(number, bool):
             continue
         _, numbers, all_declared = _container_ports(selected)
@@ -150,9 +150,11 @@ def ingress_backend_port_missing(inventory: Inventory, params: dict) -> Found:
             if not isinstance(port, dict) or not isinstance(ports, list):
                 continue
             ports = [p for p in ports if isinstance(p, dict)]
-            if "number" in port and port["number"] not in {p.get("port") for p in ports}:
+            offered_numbers = [p.get("port") for p in ports]
+            offered_names = [p.get("name") for p in ports]
+            if "number" in port and port["number"] not in offered_numbers:
                 wrong = ("number", f"port {port['number']}")
-            elif "name" in port and port["name"] not in {p.get("name") for p in ports}:
+            elif "name" in port and port["name"] not in offered_names:
                 wrong = ("name", f"port {port['name']!r}")
             else:
                 continue
