@@ -12,10 +12,16 @@ from kubelint_py.model import RuleInfo
 
 def stage_rules() -> list[RuleInfo]:
     """The rules the loader, the schema stage, the apply simulation and silencing report."""
-    from kubelint_py import core_rules, silence
+    from kubelint_py import apply, core_rules, silence
 
-    # The apply simulation's rules (apply/*) join this list when that stage lands: `apply.RULES`.
-    return [*core_rules.RULES, *silence.RULES]
+    return [*core_rules.RULES, *apply.RULES, *silence.RULES]
+
+
+def built_in_rules() -> list[RuleInfo]:
+    """Every rule that ships with kubelint, of every stage, at its defaults."""
+    from kubelint_py.lint.rules import built_in
+
+    return [*stage_rules(), *(rule.info() for rule in built_in())]
 
 
 def default_policy():

@@ -31,6 +31,15 @@ EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 class Format(str, Enum):
     text = "text"
     json = "json"
+    sarif = "sarif"
+    junit = "junit"
+    github = "github"
+
+
+class Color(str, Enum):
+    auto = "auto"
+    always = "always"
+    never = "never"
 
 
 class FailOn(str, Enum):
@@ -60,6 +69,13 @@ def fail(message: str) -> None:
     raise typer.Exit(EXIT_ERROR)
 
 
+ConfigOption = Annotated[Optional[str], typer.Option(
+    "--config", metavar="FILE", help="Configuration file (default: .kubelint.yaml or pyproject.toml [tool.kubelint], "
+                                     "searched upward from the working directory).")]
+RulesDirOption = Annotated[Optional[List[str]], typer.Option(
+    "--rules-dir", metavar="DIR", help="A directory of your own rule files (repeatable).")]
+
+
 @app.command()
 def check(
     paths: Annotated[List[str], typer.Argument(help="Files, directories (searched for *.yaml, *.yml, *.json) or - for stdin.")],
@@ -71,12 +87,32 @@ def check(
                                                            help="Extra JSON schemas in kubeconform's or the CRDs-catalog's layout (repeatable).")] = None,
     ignore_missing_schemas: Annotated[bool, typer.Option("--ignore-missing-schemas",
                                                          help="Say nothing about custom resources without a schema.")] = False,
-    output_format: Annotated[Format, typer.Option("--format", "-f", help="Report format.")] = Format.text,
+    output_format: Annotated[Optional[List[Format]], typer.Option(
+        "--format", "-f", help="Report format (repeatable, with an --output each or one on stdout).")] = None,
+    output: Annotated[Optional[List[str]], typer.Option(
+        "--output", "-o", metavar="FILE",
+        help="Write the report to FILE instead of stdout; the terminal still gets the text report (repeatable).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q",
+                                        help="Print only the findings: nothing when clean, no summary, no progress.")] = False,
+    summary_only: Annotated[bool, typer.Option("--summary",
+                                               help="Print the number of findings per rule and the summary, not each finding.")] = False,
+    color: Annotated[Color, typer.Option("--color", help="Color the text report: auto (a terminal without NO_COLOR), always or never.")] = Color.auto,
     fail_on: Annotated[Optional[FailOn], typer.Option("--fail-on", show_default="error",
                                                       help="Lowest severity that makes the exit code 1.")] = None,
     exclude: Annotated[Optional[List[str]], typer.Option("--exclude", help="Skip paths matching this glob (repeatable).")] = None,
+    gitignore: Annotated[bool, typer.Option("--gitignore/--no-gitignore",
+                                            help="In directories, skip what .gitignore files ignore.")] = True,
+    kustomize: Annotated[bool, typer.Option("--kustomize/--no-kustomize",
+                                            help="Render directories holding a kustomization.yaml with kustomize or kubectl "
+                                                 "(--no-kustomize: check their files as they are).")] = True,
     max_file_size: Annotated[int, typer.Option("--max-file-size", metavar="MIB", min=1,
                                                help="Largest file read, in MiB.")] = 32,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1,
+                                                help="Worker processes (default: the number of CPUs).")] = None,
+    namespace: Annotated[Optional[str], typer.Option("--namespace", "-n", metavar="NS",
+                                                     help="The namespace given to kubectl apply: objects without one go there.")] = None,
+    assume_namespace: Annotated[Optional[List[str]], typer.Option("--assume-namespace", metavar="NS",
+                                                                  help="A namespace that exists in the cluster already (repeatable).")] = None,
     config_file: ConfigOption = None,
     rules_dir: RulesDirOption = None,
 ) -> None:
@@ -91,19 +127,34 @@ def check(
     except UsageError as error:
         fail(f"{config.source}: {error}" if not kubernetes_version and config.kubernetes_version else str(error))
     fail_on = fail_on or FailOn(config.fail_on or "error")
+    if quiet and summary_only:
+        fail("--quiet and --summary cannot be combined")
+    from kubelint_py.apply.formats import is_dns1123_label
+
+    for option, value in [("--namespace", namespace)] * bool(namespace) + [("--assume-namespace", n) for n in assume_namespace or ()]:
+        if is_dns1123_label(value):
+            fail(f"{option} {value!r} is not a namespace name (lower case letters, digits and '-')")
+    destinations = _destinations(output_format or [], output or [])
     options = engine.Options(
         kubernetes_version=version, strict=strict, schema_dirs=tuple(schema_dir or ()),
         ignore_missing_schemas=ignore_missing_schemas, exclude=(*config.exclude, *(exclude or ())),
-        max_file_bytes=max_file_size * 1024 * 1024, policy=policy,
+        max_file_bytes=max_file_size * 1024 * 1024, jobs=jobs or _cpu_count(),
+        gitignore=gitignore, kustomize=kustomize, assume_namespaces=tuple(assume_namespace or ()), namespace=namespace,
+        policy=policy,
     )
-    result = engine.check(paths, options)
+    progress = None if quiet or not sys.stderr.isatty() else _ProgressBar(_use_color(color, sys.stderr))
+    try:
+        result = engine.check(paths, options, progress)
+    finally:
+        if progress:
+            progress.close()
     if result.files == 0:
         fail(f"no manifest files (*.yaml, *.yml, *.json) under {', '.join(paths)}")
-    if output_format is Format.json:
-        sys.stdout.write(report.render_json(result))
-    else:
-        color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        sys.stdout.write(report.render_text(result, color=color))
+    detail = "quiet" if quiet else "summary" if summary_only else "full"
+    for name, destination in destinations:
+        settings = report.Settings(color=destination is None and _use_color(color, sys.stdout), detail=detail,
+                                   fail_on=None if fail_on is FailOn.never else Severity.parse(fail_on.value))
+        _write(report.render(name, result, settings), destination)
     could_not_read = result.unreadable or any(f.rule.startswith("input/") and f.severity == Severity.ERROR
                                               for f in result.findings)
     if could_not_read:
@@ -112,11 +163,100 @@ def check(
         raise typer.Exit(EXIT_FINDINGS)
 
 
-ConfigOption = Annotated[Optional[str], typer.Option(
-    "--config", metavar="FILE", help="Configuration file (default: .kubelint.yaml or pyproject.toml [tool.kubelint], "
-                                     "searched upward from the working directory).")]
-RulesDirOption = Annotated[Optional[List[str]], typer.Option(
-    "--rules-dir", metavar="DIR", help="A directory of your own rule files (repeatable).")]
+_FORMAT_BY_SUFFIX = ((".sarif", "sarif"), (".sarif.json", "sarif"), (".json", "json"), (".xml", "junit"),
+                     (".txt", "text"), (".log", "text"))
+
+
+def _destinations(formats: list[Format], outputs: list[str]) -> list[tuple[str, str | None]]:
+    """(format, file or None for stdout) pairs, in the order the formats were given.
+
+    Each --output takes the --format its extension names (.sarif, .json, .xml for JUnit, .txt), else
+    the next --format that has no file yet; an --output left over takes its format from its extension
+    alone. Formats without a file go to stdout; when every report goes to a file, the terminal still
+    gets the text report.
+    """
+    names = [f.value for f in formats] or ([] if outputs else ["text"])
+    files: list[str | None] = [None] * len(names)
+    leftover = []
+    for path in outputs:
+        named = _format_of(path)
+        slot = next((i for i, name in enumerate(names) if name == named and files[i] is None), None)
+        if slot is None:
+            leftover.append(path)
+        else:
+            files[slot] = path
+    for path in leftover:
+        slot = next((i for i, file in enumerate(files) if file is None), None)
+        if slot is None:
+            if _format_of(path) is None:
+                fail(f"--output {path} has no --format: add one, e.g. --format sarif --output {path}")
+            names.append(_format_of(path))
+            files.append(path)
+        else:
+            files[slot] = path
+    pairs = list(zip(names, files, strict=True))
+    if all(file is not None for file in files):
+        pairs.append(("text", None))
+    return pairs
+
+
+def _format_of(path: str) -> str | None:
+    return next((name for suffix, name in _FORMAT_BY_SUFFIX if path.endswith(suffix)), None)
+
+
+def _write(text: str, destination: str | None) -> None:
+    if destination is None:
+        sys.stdout.write(text)
+        return
+    try:
+        with open(destination, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as error:
+        fail(f"cannot write {destination}: {error.strerror or error}")
+
+
+def _use_color(choice: Color, stream) -> bool:
+    """--color always/never win; auto colors a terminal unless NO_COLOR is set (no-color.org) or TERM=dumb."""
+    if choice is not Color.auto:
+        return choice is Color.always
+    return stream.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+
+
+PROGRESS_MIN_FILES = 250
+
+
+class _ProgressBar:
+    """A progress bar on stderr, shown once a run turns out to hold more than a few hundred files."""
+
+    def __init__(self, color: bool):
+        self.color = color
+        self.bar = None
+        self.task = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            if total < PROGRESS_MIN_FILES:
+                return
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            console = Console(stderr=True, force_terminal=True, no_color=not self.color)
+            self.bar = Progress(TextColumn("checking"), BarColumn(), MofNCompleteColumn(), TextColumn("files"),
+                                TimeRemainingColumn(), console=console, transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task("check", total=total)
+        self.bar.update(self.task, completed=done)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def _cpu_count() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def _configuration(config_file: str | None, rules_dirs: list[str] | None):
@@ -186,6 +326,40 @@ def explain(
         Console().print(Markdown(text))
     else:
         sys.stdout.write(text)
+
+
+class DiagnoseFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+@app.command()
+def diagnose(
+    paths: Annotated[List[str], typer.Argument(help="Files holding kubectl describe / get -o yaml|json / get events / events / get pods output, or - for stdin.")],
+    manifests: Annotated[Optional[List[str]], typer.Option("--manifests", "-m",
+                                                          help="Manifests of the workloads: link each cause to the line to change (repeatable).")] = None,
+    output_format: Annotated[DiagnoseFormat, typer.Option("--format", "-f", help="Report format.")] = DiagnoseFormat.text,
+    color: Annotated[Color, typer.Option("--color", help="Color the text report: auto (a terminal), always or never.")] = Color.auto,
+    max_file_size: Annotated[int, typer.Option("--max-file-size", metavar="MIB", min=1, help="Largest input read, in MiB.")] = 32,
+) -> None:
+    """Explain why pods are not running, from kubectl output alone: stage, cause, evidence, fix.
+
+    Exit codes: 0 every pod is healthy, 1 a problem was diagnosed, 2 input that could not be read.
+    """
+    from kubelint_py.diagnose import render, run
+
+    result = run(paths, manifests, max_file_size * 1024 * 1024)
+    for error in result.errors:
+        typer.echo(f"kubelint: error: {error}", err=True)
+    if result.entries:
+        if output_format is DiagnoseFormat.json:
+            sys.stdout.write(render.to_json(result))
+        else:
+            sys.stdout.write(render.to_text(result, color=_use_color(color, sys.stdout)))
+    if result.errors or not result.entries:
+        raise typer.Exit(EXIT_ERROR)
+    if result.problems:
+        raise typer.Exit(EXIT_FINDINGS)
 
 
 def main() -> None:

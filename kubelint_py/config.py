@@ -181,7 +181,9 @@ def policy(config: Config, stage_rules: Iterable[RuleInfo], extra_rules_dirs: It
             raise ConfigError(f"{getattr(rule, 'file', '') or 'rules'}: rule id {rule.id} is defined twice")
         by_id[rule.id] = rule
     source = config.source or "configuration"
-    categories = set(CATEGORIES) | {r.category for r in stage_rules}
+    # Categories group the lint rules; another stage's rule (a rejection by the apiserver, say) is only
+    # switched off or made less severe by its own id.
+    categories = set(CATEGORIES)
     category_settings = {}
     for name, value in config.categories.items():
         if name not in categories:
@@ -197,13 +199,11 @@ def policy(config: Config, stage_rules: Iterable[RuleInfo], extra_rules_dirs: It
     active = activate(lint_rules, rule_settings, category_settings)
     disabled, severities = set(), {}
     for rule in stage_rules:
-        for setting in (category_settings.get(rule.category), rule_settings.get(rule.id)):
-            if setting is None:
-                continue
-            if setting.enabled is not None:
-                (disabled.discard if setting.enabled else disabled.add)(rule.id)
-            if setting.severity is not None:
-                severities[rule.id] = setting.severity
+        setting = rule_settings.get(rule.id)
+        if setting is not None and setting.enabled is False:
+            disabled.add(rule.id)
+        if setting is not None and setting.severity is not None:
+            severities[rule.id] = setting.severity
     return Policy(tuple(active), frozenset(by_id), frozenset(disabled), severities, tuple(lint_rules))
 
 

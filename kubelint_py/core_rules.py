@@ -29,6 +29,12 @@ RULES = [
     _rule("input/too-large", E, "A file is larger than --max-file-size (32 MiB by default).",
           "Bounded input keeps a pre-commit hook or CI step fast and its memory bounded.", "release-bundle.yaml: 100 MiB",
           "Split the file, or raise --max-file-size."),
+    _rule("input/kustomize", E, "A directory holding a kustomization could not be rendered: neither kustomize nor "
+          "kubectl is installed, or the build failed.",
+          "Its files are patches and bases that only make sense rendered; checking them one by one would report "
+          "partial objects.", "overlays/prod/kustomization.yaml: resources: [../../base, missing.yaml]",
+          "Install kubectl or kustomize, fix the build error the message quotes, or check the files as they are "
+          "with --no-kustomize."),
     _rule("input/empty", W, "A manifest file holds no object: it is empty or only comments.",
           "An empty manifest is usually a mistake, such as a template that rendered nothing.", "# TODO",
           "Add the manifest or remove the file."),

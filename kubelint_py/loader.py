@@ -14,7 +14,7 @@ import re
 import stat
 import sys
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable
 
 from kubelint_py.model import Document, Finding, NO_OBJECT, Severity
 
@@ -35,9 +35,13 @@ except ImportError:  # pragma: no cover - exercised where no C extension can be 
     C_PARSER = False
 from ruamel.yaml.error import MarkedYAMLError
 from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+from ruamel.yaml.tag import Tag
 
-_PLAIN = "?plain"  # our tag for untagged plain scalars, typed later by _plain_value
-_STR, _SEQ, _MAP = "tag:yaml.org,2002:str", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
+# Shared tag objects: nodes keep the very object the resolver returns, so conversion can test tags by
+# identity instead of through ruamel's Tag.__str__, which decodes the URI on every call.
+_PLAIN = Tag(suffix="?plain")  # an untagged plain scalar, typed later by _plain_value
+_STR, _SEQ, _MAP = (Tag(suffix=f"tag:yaml.org,2002:{t}") for t in ("str", "seq", "map"))
+_DEFAULT_TAGS = {ScalarNode: _STR, SequenceNode: _SEQ, MappingNode: _MAP}
 
 
 class _Composer(_Parser):
@@ -51,21 +55,8 @@ class _Composer(_Parser):
     def ascend_resolver(self) -> None:
         pass
 
-    if C_PARSER:
-
-        def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
-            if kind is ScalarNode and implicit[0]:
-                return _PLAIN
-            return _STR if kind is ScalarNode else _SEQ if kind is SequenceNode else _MAP
-
-    else:  # pragma: no cover
-        from ruamel.yaml.tag import Tag
-
-        _TAGS = {k: Tag(suffix=t) for k, t in ((ScalarNode, _STR), (SequenceNode, _SEQ), (MappingNode, _MAP))}
-        _PLAIN_TAG = Tag(suffix=_PLAIN)
-
-        def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
-            return self._PLAIN_TAG if kind is ScalarNode and implicit[0] else self._TAGS[kind]
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Tag:
+        return _PLAIN if kind is ScalarNode and implicit[0] else _DEFAULT_TAGS[kind]
 
 
 class LoadError(Exception):
@@ -178,25 +169,12 @@ class _Converter:
                 self.inside_alias -= 1
 
     def scalar(self, node: Any) -> Any:
-        tag = node.tag if node.tag.__class__ is str else str(node.tag)
-        text = node.value
-        if tag == _PLAIN:
-            return _plain_value(text)
-        if tag == _STR or not tag.startswith("tag:yaml.org,2002:"):
-            return text  # quoted, block, or a local tag such as !Ref: data is kept as text
-        kind = tag[18:]
-        if kind == "int" or kind == "float":
-            number = _number(text.replace("_", "")) if text else None
-            if number is None:
-                raise LoadError("yaml/syntax", f"!!{kind} {text!r} is not a number", None, *_mark(node))
-            return float(number) if kind == "float" else number
-        if kind == "bool":
-            if text not in _BOOLS:
-                raise LoadError("yaml/syntax", f"!!bool {text!r} is not a boolean", None, *_mark(node))
-            return _BOOLS[text]
-        if kind == "null":
-            return None
-        return text  # !!binary, !!timestamp: the apiserver sees the text
+        tag = node.ctag
+        if tag is _PLAIN:
+            return _plain_value(node.value)
+        if tag is _STR:
+            return node.value
+        return _tagged_scalar(str(tag), node)
 
     def mapping(self, node: Any, depth: int) -> dict:
         result: dict = {}
@@ -228,11 +206,30 @@ class _Converter:
         return result
 
 
+def _tagged_scalar(tag: str, node: Any) -> Any:
+    """A scalar with an explicit tag (!!int "3", !Ref x); local tags keep the text, as the apiserver does."""
+    text = node.value
+    if tag == "tag:yaml.org,2002:str" or not tag.startswith("tag:yaml.org,2002:"):
+        return text
+    kind = tag[18:]
+    if kind == "int" or kind == "float":
+        number = _number(text.replace("_", "")) if text else None
+        if number is None:
+            raise LoadError("yaml/syntax", f"!!{kind} {text!r} is not a number", None, *_mark(node))
+        return float(number) if kind == "float" else number
+    if kind == "bool":
+        if text not in _BOOLS:
+            raise LoadError("yaml/syntax", f"!!bool {text!r} is not a boolean", None, *_mark(node))
+        return _BOOLS[text]
+    if kind == "null":
+        return None
+    return text  # !!binary, !!timestamp: the apiserver sees the text
+
+
 def _is_merge_key(node: Any) -> bool:
     if node.__class__ is not ScalarNode or node.value != "<<":
         return False
-    tag = node.tag if node.tag.__class__ is str else str(node.tag)
-    return tag == _PLAIN or tag == "tag:yaml.org,2002:merge"
+    return node.ctag is _PLAIN or str(node.ctag) == "tag:yaml.org,2002:merge"
 
 
 def _mark(node: Any) -> tuple[int, int]:
@@ -352,6 +349,7 @@ class Loaded:
     findings: list[Finding] = field(default_factory=list)
     read: int = 0  # YAML documents read (non-empty), or 1 for a file that could not be read at all
     unreadable: int = 0  # of those, how many could not be checked
+    rendered_by: str | None = None  # for a Kustomize directory: the command that rendered it
 
 
 def load_text(text: str, file: str) -> Loaded:
@@ -395,7 +393,7 @@ def _load_chunk(chunk: Chunk, index: int, result: Loaded) -> int:
         return index + 1
     for number, node in enumerate(nodes):
         index += 1
-        if node.__class__ is ScalarNode and node.value == "" and node.tag == _PLAIN:
+        if node.__class__ is ScalarNode and node.value == "" and node.ctag is _PLAIN:
             index -= 1  # an empty document ("---" twice): nothing to check, nothing lost
             continue
         result.read += 1
@@ -529,6 +527,8 @@ def read_input(path: str, max_bytes: int = MAX_FILE_BYTES) -> tuple[str | None, 
 
 
 def load_path(path: str, max_bytes: int = MAX_FILE_BYTES) -> Loaded:
+    if path != STDIN and os.path.isdir(path):
+        return _load_rendered(path, max_bytes)
     text, problem = read_input(path, max_bytes)
     display = "<stdin>" if path == STDIN else path
     if text is None:
@@ -539,33 +539,19 @@ def load_path(path: str, max_bytes: int = MAX_FILE_BYTES) -> Loaded:
     return loaded
 
 
-def discover(paths: Iterable[str], exclude: Iterable[str] = ()) -> Iterator[str]:
-    """Files to check: the files named, manifest files under the directories named, or "-" for stdin.
+def _load_rendered(directory: str, max_bytes: int) -> Loaded:
+    """A Kustomize directory: what it renders to, under the directory's name."""
+    from kubelint_py import kustomize
 
-    A path that does not exist is still yielded, so that reading it reports it.
-    Directories are walked in sorted order, following symlinks once each (a link loop is not re-entered).
-    """
-    from fnmatch import fnmatch
-
-    patterns = list(exclude)
-
-    def excluded(path: str) -> bool:
-        return any(fnmatch(path, p) or fnmatch(os.path.basename(path), p) for p in patterns)
-
-    for path in paths:
-        if path == STDIN or not os.path.isdir(path):
-            if not excluded(path):
-                yield path
-            continue
-        visited: set[str] = set()
-        for root, dirs, files in os.walk(path, followlinks=True):
-            real = os.path.realpath(root)
-            if real in visited:
-                dirs[:] = []
-                continue
-            visited.add(real)
-            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not excluded(os.path.join(root, d)))
-            for name in sorted(files):
-                full = os.path.join(root, name)
-                if name.endswith(MANIFEST_SUFFIXES) and not excluded(full):
-                    yield full
+    try:
+        text, renderer = kustomize.render(directory)
+    except kustomize.RenderError as error:
+        return Loaded(directory, findings=[_error(directory, 1, 1, 0, "input/kustomize", error.message, error.fix)],
+                      read=1, unreadable=1)
+    if len(text) > max_bytes:
+        return Loaded(directory, read=1, unreadable=1, findings=[_error(
+            directory, 1, 1, 0, "input/too-large", f"renders to more than {max_bytes // (1024 * 1024)} MiB",
+            "Check its parts separately, or raise the limit with --max-file-size.")])
+    loaded = load_text(text, directory)
+    loaded.rendered_by = renderer
+    return loaded

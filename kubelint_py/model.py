@@ -74,6 +74,7 @@ class Finding:
     document: int = 0  # 1-based YAML document number in the file; 0 for the file as a whole
     object: ObjectRef = NO_OBJECT
     path: str = ""
+    origin: str | None = None  # the source the object was rendered from: Helm's "# Source:" template
 
     def sort_key(self) -> tuple:
         return (self.file, self.document, self.line, self.column, self.rule, self.message)
@@ -90,6 +91,7 @@ class Finding:
             "document": self.document,
             "object": self.object.to_json(),
             "path": self.path,
+            "origin": self.origin,
         }
 
 
@@ -141,7 +143,8 @@ class Document:
 
     def finding(self, rule: str, severity: Severity, message: str, fix: str | None, path: Path = ()) -> Finding:
         line, column = self.locate(path)
-        return Finding(rule, severity, message, fix, self.file, line, column, self.index, self.ref, format_path(path))
+        return Finding(rule, severity, message, fix, self.file, line, column, self.index, self.ref, format_path(path),
+                       self.origin)
 
 
 def object_ref(body: Any) -> ObjectRef:

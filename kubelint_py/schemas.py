@@ -7,6 +7,7 @@ jsonschema are turned into Problems with kubectl-style wording and a fix (a "did
 from __future__ import annotations
 
 import ast
+import copy
 import difflib
 import json
 import os
@@ -56,17 +57,27 @@ def bundle(version: str) -> dict:
 
 
 @lru_cache(maxsize=None)
-def removals() -> list[dict]:
-    """Facts about APIs removed before the oldest bundled version (the schemas cannot tell)."""
+def _api_facts() -> dict:
     from kubelint_py.loader import load_text
 
     loaded = load_text(open(data_path("schemas", "api-removals.yaml"), encoding="utf-8").read(), "api-removals.yaml")
-    return [entry for document in loaded.documents for entry in document.body["removed"]]
+    return loaded.documents[0].body
 
 
-def built_in_groups() -> set[str]:
+def removals() -> list[dict]:
+    """Facts about APIs removed before the oldest bundled version (the schemas cannot tell)."""
+    return _api_facts()["removed"]
+
+
+def deprecations() -> list[dict]:
+    """When APIs were deprecated, and what replaces those that are still served (the schemas cannot tell)."""
+    return _api_facts()["deprecated"]
+
+
+@lru_cache(maxsize=None)
+def built_in_groups() -> frozenset[str]:
     groups = {api_version.rpartition("/")[0] for api_version in index()["served"]}
-    return groups | {entry["apiVersion"].rpartition("/")[0] for entry in removals()}
+    return frozenset(groups | {entry["apiVersion"].rpartition("/")[0] for entry in removals()})
 
 
 class Schemas:
@@ -107,47 +118,56 @@ class Schemas:
     def validate(self, body: dict, file: str = "") -> Iterator[Problem]:
         """Schema problems of one object whose apiVersion and kind are strings."""
         api_version, kind = body["apiVersion"], body["kind"]
-        validator = self._validator(api_version, kind, file)
-        if validator is None:
-            yield from self._no_schema(api_version, kind)
-            return
-        if validator is False:  # a CRD without a schema: anything goes
-            return
-        try:
-            errors = list(validator.iter_errors(body))
-        except RecursionError:
-            yield Problem((), "object nests too deeply to validate", "Flatten the object.", "schema/invalid")
-            return
-        for error in errors:
+        best = None
+        # Several CRDs for one kind, equally near (a project's release channels): an object that one
+        # of them accepts is fine; otherwise report against the one it fits best.
+        for validator, crd_schema in self._validators_for(api_version, kind, file):
+            if validator is None:
+                yield from self._no_schema(api_version, kind)
+                return
+            if validator is False:  # a CRD without a schema: anything goes
+                return
+            # The apiserver fills a custom resource's defaults in before it validates it.
+            instance = with_defaults(body, crd_schema) if crd_schema else body
+            try:
+                errors = list(validator.iter_errors(instance))
+            except RecursionError:
+                yield Problem((), "object nests too deeply to validate", "Flatten the object.", "schema/invalid")
+                return
+            if best is None or len(errors) < len(best):
+                best = errors
+            if not errors:
+                return
+        for error in best or ():
             yield from _translate(error, self.strict)
 
-    def _validator(self, api_version: str, kind: str, file: str) -> Any:
+    def _validators_for(self, api_version: str, kind: str, file: str) -> Iterator[Any]:
         crds = self._crds.get((api_version, kind))
-        crd_file = _nearest(crds, file) if crds else ""
-        key = (api_version, kind, crd_file)
-        if key not in self._validators:
-            self._validators[key] = self._build(api_version, kind, crd_file)
-        return self._validators[key]
+        for crd_file in _nearest(crds, file) if crds else [""]:
+            key = (api_version, kind, crd_file)
+            if key not in self._validators:
+                self._validators[key] = self._build(api_version, kind, crd_file)
+            yield self._validators[key]  # (validator, the CRD's own schema or None)
 
-    def _build(self, api_version: str, kind: str, crd_file: str) -> Any:
+    def _build(self, api_version: str, kind: str, crd_file: str) -> tuple[Any, dict | None]:
         from jsonschema import Draft202012Validator
         from jsonschema.validators import validator_for
 
         defs = bundle(self.version)
         name = defs["kinds"].get(api_version, {}).get(kind)
         if name:
-            return Draft202012Validator({"$ref": f"{defs['$id']}#/$defs/{name}"}, registry=self.registry())
+            return Draft202012Validator({"$ref": f"{defs['$id']}#/$defs/{name}"}, registry=self.registry()), None
         if crds := self._crds.get((api_version, kind)):
             schema = next(schema for file, schema in reversed(crds) if file == crd_file)
             if not isinstance(schema, dict):
-                return False
+                return False, None
             return Draft202012Validator(crd_json_schema(schema, f"{defs['$id']}#/$defs/{OBJECT_META}"),
-                                        registry=self.registry())
+                                        registry=self.registry()), schema
         for path in _schema_files(self.schema_dirs, api_version, kind):
             with open(path) as handle:
                 schema = json.load(handle)
-            return validator_for(schema)(schema)
-        return None
+            return validator_for(schema)(schema), None
+        return None, None
 
     def registry(self) -> Any:
         if self._registry is None:
@@ -160,6 +180,11 @@ class Schemas:
 
     def _no_schema(self, api_version: str, kind: str) -> Iterator[Problem]:
         group = api_version.rpartition("/")[0]
+        served = sorted(av for av, k in self._crds if k == kind and av.rpartition("/")[0] == group)
+        if served:
+            yield Problem(("apiVersion",), f"the CustomResourceDefinition of {kind} does not serve {api_version}",
+                          f"Use apiVersion: {served[-1]} (served: {', '.join(served)}).", "schema/unknown-kind")
+            return
         if group not in built_in_groups():
             yield Problem(
                 ("kind",), f"no schema for {kind} ({api_version}): its CustomResourceDefinition is not in the input",
@@ -170,8 +195,8 @@ class Schemas:
         yield _unknown_api(self.version, api_version, kind)
 
 
-def _nearest(crds: list[tuple[str, Any]], file: str) -> str:
-    """The CRD file closest to the object's file (most leading directories shared); the last one on ties."""
+def _nearest(crds: list[tuple[str, Any]], file: str) -> list[str]:
+    """The CRD files closest to the object's file (most leading directories shared), the latest first."""
     parts = file.split("/")
 
     def shared(crd_file: str) -> int:
@@ -182,7 +207,9 @@ def _nearest(crds: list[tuple[str, Any]], file: str) -> str:
             count += 1
         return count
 
-    return max(reversed(crds), key=lambda crd: shared(crd[0]))[0]
+    distances = {crd_file: shared(crd_file) for crd_file, _ in crds}
+    best = max(distances.values())
+    return [crd_file for crd_file in dict.fromkeys(f for f, _ in reversed(crds)) if distances[crd_file] == best]
 
 
 def _unknown_api(version: str, api_version: str, kind: str) -> Problem:
@@ -238,7 +265,7 @@ def _schema_files(dirs: tuple[str, ...], api_version: str, kind: str) -> Iterato
 
 def crd_json_schema(schema: dict, object_meta_ref: str) -> dict:
     """A CRD's openAPIV3Schema as JSON Schema 2020-12, strict like the apiserver's field validation."""
-    converted = _convert_openapi(schema, top=True)
+    converted = _convert_openapi(schema)
     properties = converted.setdefault("properties", {})
     properties["metadata"] = {"$ref": object_meta_ref}
     properties.setdefault("apiVersion", {"type": "string"})
@@ -246,21 +273,47 @@ def crd_json_schema(schema: dict, object_meta_ref: str) -> dict:
     return converted
 
 
-def _convert_openapi(schema: Any, top: bool = False) -> Any:
+def with_defaults(value: Any, schema: dict) -> Any:
+    """`value` with the `default`s of a CRD schema filled in where fields are absent (copies only
+    the mappings and lists on the way; the object itself is left as written)."""
+    if isinstance(value, dict):
+        properties = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+        extra = schema.get("additionalProperties")
+        out = dict(value)
+        for name, sub in properties.items():
+            if isinstance(sub, dict):
+                if name not in out and "default" in sub:
+                    out[name] = copy.deepcopy(sub["default"])
+                if name in out:
+                    out[name] = with_defaults(out[name], sub)
+        if isinstance(extra, dict):
+            for name in out.keys() - properties.keys():
+                out[name] = with_defaults(out[name], extra)
+        return out
+    if isinstance(value, list) and isinstance(schema.get("items"), dict):
+        return [with_defaults(item, schema["items"]) for item in value]
+    return value
+
+
+def _convert_openapi(schema: Any, junction: bool = False) -> Any:
+    """One OpenAPI v3 schema node as JSON Schema. Inside allOf/anyOf/oneOf/not (a `junction`) a
+    structural schema only constrains values: which fields exist is decided outside them."""
     if not isinstance(schema, dict):
         return {}
     out: dict = {}
     for key, value in schema.items():
         if key in ("properties", "patternProperties", "definitions") and isinstance(value, dict):
-            out[key] = {name: _convert_openapi(sub) for name, sub in value.items()}
-        elif key in ("items", "not", "additionalItems") and isinstance(value, dict):
-            out[key] = _convert_openapi(value)
+            out[key] = {name: _convert_openapi(sub, junction) for name, sub in value.items()}
+        elif key in ("items", "additionalItems") and isinstance(value, dict):
+            out[key] = _convert_openapi(value, junction)
+        elif key == "not" and isinstance(value, dict):
+            out[key] = _convert_openapi(value, True)
         elif key == "items" and isinstance(value, list):
-            out["prefixItems"] = [_convert_openapi(sub) for sub in value]
+            out["prefixItems"] = [_convert_openapi(sub, junction) for sub in value]
         elif key == "additionalProperties":
-            out[key] = value if isinstance(value, bool) else _convert_openapi(value)
+            out[key] = value if isinstance(value, bool) else _convert_openapi(value, junction)
         elif key in ("oneOf", "anyOf", "allOf") and isinstance(value, list):
-            out[key] = [_convert_openapi(sub) for sub in value]
+            out[key] = [_convert_openapi(sub, True) for sub in value]
         elif key in ("type", "enum", "required", "pattern", "minimum", "maximum", "minLength", "maxLength",
                      "minItems", "maxItems", "minProperties", "maxProperties", "multipleOf", "uniqueItems"):
             out[key] = value
@@ -277,7 +330,7 @@ def _convert_openapi(schema: Any, top: bool = False) -> Any:
         for field in ("apiVersion", "kind", "metadata"):
             out.setdefault("properties", {}).setdefault(field, {})
     preserve = schema.get("x-kubernetes-preserve-unknown-fields")
-    if "properties" in out and "additionalProperties" not in out and not preserve:
+    if "properties" in out and "additionalProperties" not in out and not preserve and not junction:
         out["additionalProperties"] = False
     return out
 
@@ -324,6 +377,10 @@ def _translate(error: Any, strict: bool) -> Iterator[Problem]:
             from jsonschema.exceptions import best_match
 
             yield from _translate(best_match(error.context), strict)
+            return
+        if kind == "oneOf":
+            yield Problem(path, "the value fits more than one of the forms the schema allows, and it must fit "
+                          "exactly one", "Set the field that tells the forms apart (often `type`).", "schema/invalid")
             return
     if kind == "enum":
         allowed = ", ".join(json.dumps(v) for v in value)

@@ -68,6 +68,14 @@ class Silencer:
         self.by_object: dict[tuple[str, int, ObjectRef], list[_Silencing]] = {}
         self.findings: list[Finding] = []  # unknown ids
 
+    def absorb(self, other: "Silencer") -> None:
+        """Take over the silencings a worker process read."""
+        for key, silencings in other.by_line.items():
+            self.by_line.setdefault(key, []).extend(silencings)
+        for key, silencings in other.by_object.items():
+            self.by_object.setdefault(key, []).extend(silencings)
+        self.findings.extend(other.findings)
+
     def scan(self, loaded: Loaded) -> None:
         """Read the silencings of one file; call before its documents' parse trees are released."""
         for document in loaded.documents:

@@ -10,10 +10,8 @@ from collections import defaultdict
 
 import pytest
 
-from conftest import FIXTURES, expected_markers
-from kubelint_py import catalog, engine
-from kubelint_py.config import Config, policy
-from kubelint_py.lint.rules import CATEGORIES
+from conftest import FIXTURES, expected_markers, no_lint_policy
+from kubelint_py import engine
 from kubelint_py.schemas import resolve_version
 
 CHECK = FIXTURES / "check"
@@ -22,8 +20,7 @@ FILES = sorted(p for p in CHECK.rglob("*.yaml"))
 
 @pytest.fixture(scope="module")
 def found() -> dict[str, set[tuple[int, str]]]:
-    no_lint = policy(Config(categories={category: False for category in CATEGORIES}), catalog.stage_rules())
-    report = engine.check([str(CHECK)], engine.Options(resolve_version(None), policy=no_lint))
+    report = engine.check([str(CHECK)], engine.Options(resolve_version(None), policy=no_lint_policy()))
     by_file = defaultdict(set)
     for finding in report.findings:
         by_file[finding.file].add((finding.line, finding.rule))

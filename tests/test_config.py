@@ -69,7 +69,7 @@ def test_rule_options_are_used(project, kubelint):
         "rules:\n  image-registry-not-allowed:\n    registries: [registry.example.com]\n")
     findings = json.loads(kubelint("check", "deploy", "-f", "json").stdout)["findings"]
     assert [(f["rule"], f["line"]) for f in findings if f["rule"] == "image-registry-not-allowed"] == \
-        [("image-registry-not-allowed", 29)]
+        [("image-registry-not-allowed", 36)]
 
 
 def test_rule_settings_win_over_category_settings(project, kubelint):
@@ -134,7 +134,7 @@ def test_user_rules_from_a_directory_run_and_are_listed(project, kubelint):
     result = kubelint("check", "deploy", "--rules-dir", rules_dir, "-f", "json")
     findings = json.loads(result.stdout)["findings"]
     assert [(f["rule"], f["line"]) for f in findings if f["rule"] == "ingress-class-required"] == \
-        [("ingress-class-required", 79)]
+        [("ingress-class-required", 86)]
     assert result.exit_code == 1
     listed = json.loads(kubelint("rules", "--rules-dir", rules_dir, "-f", "json").stdout)
     assert {"id": "ingress-class-required", "category": "networking", "severity": "error",

@@ -66,7 +66,8 @@ def test_examples_are_valid_manifests(rule, which, tmp_path):
     path = tmp_path / "example.yaml"
     path.write_text(rule.examples[which])
     quiet = policy(Config(categories={c: False for c in CATEGORIES}), catalog.stage_rules())
-    report = engine.check([str(path)], engine.Options(resolve_version(None), policy=quiet))
+    options = engine.Options(resolve_version(None), policy=quiet, assume_namespaces=("shop",))
+    report = engine.check([str(path)], options)
     assert [f for f in report.findings if f.severity >= Severity.WARNING and f.rule != "schema/missing-schema"] == []
 
 

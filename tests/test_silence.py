@@ -15,7 +15,8 @@ RULES = ["host-network", "host-pid", "image-tag-latest", "privileged-container",
 def _check(path, rules=RULES):
     only = policy(Config(rules={rule: True for rule in rules}, categories={c: False for c in CATEGORIES}),
                   catalog.stage_rules())
-    return engine.check([str(path)], engine.Options(resolve_version(None), policy=only))
+    options = engine.Options(resolve_version(None), policy=only, assume_namespaces=("monitoring",))
+    return engine.check([str(path)], options)
 
 
 def test_annotations_and_comments_silence_exactly_what_they_name():
@@ -59,3 +60,19 @@ def test_pod_template_annotations_silence_the_workload(tmp_path):
         "      annotations:\n        kubelint.io/ignore: host-pid\n"
         "    spec:\n      hostPID: true\n      containers:\n        - name: web\n          image: nginx:1.27.2\n")
     assert _check(manifest, ["host-pid"]).findings == []
+
+
+def test_silencings_read_by_worker_processes_count(tmp_path):
+    text = (FIXTURES / "silence" / "node-agent.yaml").read_text()
+    for n in range(engine.PARALLEL_MIN_FILES + 2):
+        (tmp_path / f"agent-{n:02d}.yaml").write_text(text)
+    only = policy(Config(rules={rule: True for rule in RULES}, categories={c: False for c in CATEGORIES}),
+                  catalog.stage_rules())
+
+    def findings(jobs):
+        options = engine.Options(resolve_version(None), policy=only, assume_namespaces=("monitoring",), jobs=jobs)
+        return [(f.file, f.line, f.rule) for f in engine.check([str(tmp_path)], options).findings]
+
+    in_parallel = findings(2)
+    assert in_parallel == findings(1)
+    assert {(line, rule) for _, line, rule in in_parallel} == expected_markers(FIXTURES / "silence" / "node-agent.yaml")

@@ -37,6 +37,10 @@ class Active:
     _validator: Any = None
     may_fail: Callable[[Any], bool] | None = None  # prefilter.compile_test: False where it cannot fail
 
+    def __getstate__(self) -> dict:
+        # compiled validators and tests stay in the process that built them (lambdas do not pickle)
+        return {**self.__dict__, "_validator": None, "may_fail": None}
+
     def validator(self) -> Any:
         if self._validator is None:
             from jsonschema import Draft202012Validator

@@ -5,13 +5,8 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from kubelint_py.lint.inventory import digits
 from kubelint_py.lint.targets import Target
 from kubelint_py.model import Problem
-from kubelint_py.workloads import get
-
-PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
-
 
 def probes_identical(target: Target, params: dict) -> Iterator[Problem]:
     container = target.value
@@ -19,42 +14,6 @@ def probes_identical(target: Target, params: dict) -> Iterator[Problem]:
     if isinstance(liveness, dict) and liveness and liveness == readiness:
         yield Problem(("livenessProbe",), f"container {target.container}: the liveness probe is the same as the "
                                           "readiness probe, so a slow pod is restarted instead of taken out of rotation")
-
-
-def probe_port_missing(target: Target, params: dict) -> Iterator[Problem]:
-    """Probes and lifecycle hooks that name a port the container does not declare: they always fail."""
-    container = target.value
-    ports = container.get("ports")
-    names = {p.get("name") for p in ports if isinstance(p, dict) and isinstance(p.get("name"), str)} \
-        if isinstance(ports, list) else set()
-    places = [(probe,) for probe in PROBES] + [("lifecycle", hook) for hook in ("postStart", "preStop")]
-    for place in places:
-        for handler in ("httpGet", "tcpSocket"):
-            port = get(container, place + (handler, "port"))
-            if isinstance(port, str) and not digits(port) and port not in names:
-                declared = ", ".join(sorted(names)) or "none"
-                yield Problem(place + (handler, "port"),
-                              f"container {target.container}: {place[-1]} uses port {port!r}, which the container "
-                              f"does not declare (named ports: {declared})",
-                              f"Declare it under ports (- name: {port}, containerPort: N) or use the port number.")
-
-
-def duplicate_env(target: Target, params: dict) -> Iterator[Problem]:
-    env = target.value.get("env")
-    if not isinstance(env, list):
-        return
-    first: dict[str, int] = {}
-    for index, variable in enumerate(env):
-        name = variable.get("name") if isinstance(variable, dict) else None
-        if not isinstance(name, str):
-            continue
-        if name in first:
-            yield Problem(("env", index, "name"),
-                          f"container {target.container}: env {name} is set twice (first as env[{first[name]}]); "
-                          "only the last one takes effect",
-                          f"Remove one of the two {name} entries.")
-        else:
-            first[name] = index
 
 
 # A name is secret-looking when one of its words (split at _ . -) is one of these...

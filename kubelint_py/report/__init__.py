@@ -1,0 +1,203 @@
+"""Reporters: a finished Report rendered as text for people, or as JSON, SARIF, JUnit XML or GitHub
+Actions annotations for machines.
+
+Each format is one function `render_<format>(report, ...) -> str` (text and JSON here, the others in a
+module each); `render(name, report, settings)` picks one by its --format name.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Callable
+
+from kubelint_py import __version__
+from kubelint_py.engine import Report
+from kubelint_py.model import Finding, Severity
+
+
+def summary(report: Report) -> dict:
+    return {
+        "files": report.files,
+        "documents": report.documents,
+        "checked": report.checked,
+        "unreadable": report.unreadable,
+        "objects": report.objects,
+        "findings": {str(s): report.count(s) for s in (Severity.ERROR, Severity.WARNING, Severity.INFO)},
+    }
+
+
+def render_json(report: Report) -> str:
+    document = {
+        "version": __version__,
+        "kubernetesVersion": report.kubernetes_version,
+        "summary": summary(report),
+        "renderedBy": report.rendered_by,
+        "findings": [finding.to_json() for finding in report.findings],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+
+
+class _Lines:
+    """The offending source lines, read once per file (the run keeps the text of stdin and renderings)."""
+
+    def __init__(self, report: Report):
+        self.sources = report.sources
+        self.cache: dict[str, list[str]] = {}
+
+    def get(self, file: str, line: int) -> str | None:
+        if file not in self.cache:
+            try:
+                if file in self.sources:
+                    text = self.sources[file]
+                else:
+                    with open(file, encoding="utf-8", errors="replace") as handle:
+                        text = handle.read()
+            except OSError:
+                text = ""
+            self.cache[file] = text.splitlines()
+        lines = self.cache[file]
+        return lines[line - 1] if 0 < line <= len(lines) else None
+
+
+def render_text(report: Report, color: bool = False, width: int = 120, detail: str = "full") -> str:
+    """Findings grouped by file, each with its source line, a caret and the fix; a summary last.
+
+    detail "summary": only the count of findings per rule and the summary line; "quiet": only the
+    findings, and nothing at all when there are none.
+    """
+    import io
+
+    from rich.console import Console
+    from rich.markup import escape
+
+    buffer = io.StringIO()
+    console = Console(file=buffer, force_terminal=color, color_system="standard" if color else None,
+                      no_color=not color, highlight=False, width=width, soft_wrap=True)
+    if detail == "summary":
+        _print_rule_counts(console, report, escape)
+    else:
+        _print_findings(console, report, escape)
+    if detail != "quiet":
+        console.print(_summary_line(report))
+    return buffer.getvalue()
+
+
+def _print_findings(console, report: Report, escape: Callable[[str], str]) -> None:
+    from rich.text import Text
+
+    lines = _Lines(report)
+    current = None
+    for finding in report.findings:
+        if finding.file != current:
+            if current is not None:
+                console.print()
+            current = finding.file
+            heading = Text(finding.file, style="bold underline")
+            if finding.file in report.rendered_by:
+                heading.append(f" (rendered by {report.rendered_by[finding.file]})", style="dim")
+            console.print(heading)
+        _print_finding(console, finding, lines.get(finding.file, finding.line), escape)
+    if report.findings:
+        console.print()
+
+
+def _print_rule_counts(console, report: Report, escape: Callable[[str], str]) -> None:
+    counts: dict[tuple[Severity, str], int] = {}
+    for finding in report.findings:
+        key = (finding.severity, finding.rule)
+        counts[key] = counts.get(key, 0) + 1
+    for (severity, rule), count in sorted(counts.items(), key=lambda item: (-item[0][0], -item[1], item[0][1])):
+        console.print(f"  {count:>6}  [{_STYLE[severity]}]{str(severity):<7}[/] {escape(rule)}")
+    if counts:
+        console.print()
+
+
+def _print_finding(console, finding: Finding, source: str | None, escape: Callable[[str], str]) -> None:
+    style = _STYLE[finding.severity]
+    where = f"{finding.line}:{finding.column}"
+    console.print(f"  {where:<8} [{style}]{str(finding.severity):<7}[/] {escape(finding.message)}  "
+                  f"[dim]{escape(finding.rule)}[/]")
+    context = " ".join(part for part in (str(finding.object) if finding.object.kind else "", finding.path) if part)
+    if finding.origin:
+        context = f"{context}  (from {finding.origin})" if context else f"from {finding.origin}"
+    if context:
+        console.print(f"           [dim]{escape(context)}[/]")
+    if source is not None:
+        console.print(f"  [dim]{finding.line:>6} |[/] {escape(source.expandtabs(1))}")
+        console.print(f"  [dim]{'':>6} |[/] {' ' * (finding.column - 1)}[{style}]^[/]")
+    if finding.fix:
+        console.print(f"           [green]fix:[/] {escape(finding.fix)}")
+
+
+def _summary_line(report: Report) -> str:
+    counts = [(report.count(s), str(s)) for s in (Severity.ERROR, Severity.WARNING, Severity.INFO)]
+    found = ", ".join(f"{n} {name}{'s' if n != 1 else ''}" for n, name in counts if n) or "no problems"
+    unreadable = f", {report.unreadable} unreadable" if report.unreadable else ""
+    return (f"{found} in {report.files} file{'s' if report.files != 1 else ''} "
+            f"({report.documents} documents: {report.checked} checked{unreadable}; "
+            f"Kubernetes {report.kubernetes_version}{_rendered_note(report)})")
+
+
+def _rendered_note(report: Report) -> str:
+    if not report.rendered_by:
+        return ""
+    by_tool: dict[str, int] = {}
+    for tool in report.rendered_by.values():
+        by_tool[tool] = by_tool.get(tool, 0) + 1
+    return "; " + ", ".join(f"{n} Kustomize director{'ies' if n != 1 else 'y'} rendered by {tool}"
+                            for tool, n in sorted(by_tool.items()))
+
+
+def source_file(finding: Finding, report: Report) -> tuple[str | None, bool]:
+    """The repository file a finding belongs to, and whether its line and column are that file's.
+
+    A finding in stdin or a rendering belongs to the template Helm named in `# Source:`, else to the
+    Kustomize directory's kustomization file, else to no file; its positions are the rendering's.
+    """
+    if finding.file not in report.sources:
+        return finding.file, True
+    if finding.origin:
+        return finding.origin, False
+    if finding.file in report.rendered_by:
+        from kubelint_py.kustomize import kustomization
+
+        return kustomization(finding.file) or finding.file, False
+    return None, False
+
+
+def rendered_position(finding: Finding, report: Report) -> str:
+    """Where in a rendering a finding sits, for formats that point at the source file instead."""
+    tool = report.rendered_by.get(finding.file)
+    return f"line {finding.line} of the {tool} output" if tool else f"line {finding.line} of stdin"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How the command line asked for a report; each format takes what concerns it."""
+
+    color: bool = False
+    detail: str = "full"  # text only: full, summary or quiet
+    fail_on: Severity | None = Severity.ERROR  # JUnit: findings at or above it fail their test case
+
+
+def render(name: str, report: Report, settings: Settings = Settings()) -> str:
+    from kubelint_py.report import github, junit, sarif
+
+    if name == "text":
+        return render_text(report, color=settings.color, detail=settings.detail)
+    if name == "json":
+        return render_json(report)
+    if name == "sarif":
+        return sarif.render_sarif(report)
+    if name == "junit":
+        return junit.render_junit(report, settings.fail_on)
+    if name == "github":
+        return github.render_github(report)
+    raise ValueError(f"unknown report format {name!r}")
+
+
+FORMATS = ("text", "json", "sarif", "junit", "github")
