@@ -189,7 +189,7 @@ def policy(config: Config, stage_rules: Iterable[RuleInfo], extra_rules_dirs: It
         if name not in categories:
             raise ConfigError(f"{source}: categories.{name}: unknown category{_did_you_mean(name, categories)}; "
                               f"known: {', '.join(sorted(categories))}")
-        category_settings[name] = _setting(value, f"{source}: categories.{name}", None)
+        category_settings[name] = _setting(value, f"{source}: categories.{name}", None, category=True)
     rule_settings = {}
     for rule_id, value in config.rules.items():
         if rule_id not in by_id:
@@ -207,13 +207,15 @@ def policy(config: Config, stage_rules: Iterable[RuleInfo], extra_rules_dirs: It
     return Policy(tuple(active), frozenset(by_id), frozenset(disabled), severities, tuple(lint_rules))
 
 
-def _setting(value: Any, where: str, rule: Rule | None) -> Setting:
+def _setting(value: Any, where: str, rule: Rule | None, category: bool = False) -> Setting:
+    """A rule's or a category's setting. A severity given to a rule switches it on; given to a category,
+    it only changes the severity of the rules that run (opt-in ones stay off unless named)."""
     if isinstance(value, bool):
         return Setting(enabled=value)
     if value in ("on", "off"):
         return Setting(enabled=value == "on")
     if isinstance(value, str):
-        return Setting(enabled=True, severity=Severity.parse(value))
+        return Setting(enabled=None if category else True, severity=Severity.parse(value))
     options = {k: v for k, v in value.items() if k not in ("enabled", "severity")}
     params = rule.params if rule is not None else {}
     for name, option in options.items():

@@ -174,3 +174,12 @@ def test_a_user_rule_with_a_misspelt_key_is_named(project, kubelint, tmp_path_fa
     (rules_dir / "ingress-class-required.yaml").write_text(rule.replace("severity: error", "serverity: error"))
     error = kubelint("check", "deploy", "--rules-dir", str(rules_dir)).stderr
     assert "ingress-class-required.yaml:2:1: rule: unknown key 'serverity' (did you mean severity?)" in error
+
+
+def test_a_category_severity_changes_the_rules_that_run_and_on_switches_on_its_opt_in_rules(project, kubelint):
+    (project / ".kubelint.yaml").write_text("categories:\n  efficiency: warning\n  networking: info\n")
+    findings = json.loads(kubelint("check", "deploy", "-f", "json").stdout)["findings"]
+    # cpu-limit-missing, an opt-in efficiency rule, stays off
+    assert [(f["rule"], f["severity"]) for f in findings] == [("service-node-port", "info")]
+    (project / ".kubelint.yaml").write_text("categories:\n  efficiency: on\n")
+    assert "cpu-limit-missing" in rules_of(kubelint("check", "deploy", "-f", "json"))
