@@ -88,7 +88,7 @@ class Linter:
         if not plan:
             return []
         problems: list[Problem] = []
-        targets = extract(document, set(plan), built_in=len(keys) == 2)
+        targets = extract(document, set(plan), built_in=len(keys) == 2)  # `Kind` among the keys: a built-in group
         for target_kind, rules in plan.items():
             for target in targets.get(target_kind, ()):
                 for active in rules:
@@ -138,9 +138,9 @@ def _evaluate(active: Active, target: Target) -> Iterator[Problem]:
 
 
 def _stamp(active: Active, problem: Problem, values: dict) -> Problem:
-    """A code rule's Problem with the rule's id, severity and (where it gives none) the rule's fix."""
+    """A code rule's Problem with the rule's id, its configured severity and, where it gives none, its fix."""
     fix = problem.fix if problem.fix is not None else _fill(active.rule.fix, values)
-    return Problem(problem.path, problem.message, fix, active.rule.id, problem.severity or active.severity)
+    return Problem(problem.path, problem.message, fix, active.rule.id, active.severity)
 
 
 def _values(active: Active, document: Document, target: Target | None = None, path: tuple = (),
