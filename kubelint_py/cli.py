@@ -116,7 +116,7 @@ def check(
     config_file: ConfigOption = None,
     rules_dir: RulesDirOption = None,
 ) -> None:
-    """Validate manifests against the Kubernetes schemas and report every problem with its line."""
+    """Check manifests (schema, what kubectl apply would reject, lint rules): every problem, its line, a fix."""
     from kubelint_py import engine, report
     from kubelint_py.model import Severity
     from kubelint_py.schemas import UsageError, resolve_version
