@@ -120,9 +120,13 @@ def _container(pod: ClusterObject, container: dict, inventory: Inventory, node: 
     if error is not None:
         return predicted("InvalidImageName", "InvalidImageName", error, "invalid-image-name", image=image)
     if container.get("imagePullPolicy") == "Never" and not _on_node(image, node):
-        return predicted("ErrImageNeverPull", "ErrImageNeverPull",
-                         f'Container image "{image}" is not present with pull policy of Never', "image-never-pull",
-                         image=image)
+        problem = predicted("ErrImageNeverPull", "ErrImageNeverPull",
+                            f'Container image "{image}" is not present with pull policy of Never', "image-never-pull",
+                            image=image)
+        if node is None or not node.images_known:
+            pod.notes.append("unless the image was loaded onto the node: --cluster with the nodes' status.images "
+                             "tells")
+        return problem
     error = _environment_error(pod, container, inventory)
     if error is not None:
         return error

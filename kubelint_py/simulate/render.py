@@ -29,10 +29,12 @@ def to_text(result: Result, color: bool = False, width: int | None = None) -> st
         if obj.created_by is not None:
             children.setdefault(id(obj.created_by), []).append(obj)
 
-    def grow(branch: Tree, obj: ClusterObject) -> None:
-        sub = branch.add(_label(obj, Text))
+    def grow(branch: Tree, obj: ClusterObject, like_previous: bool = False) -> None:
+        sub = branch.add(_label(obj, Text, brief=like_previous))
+        previous = None
         for child in children.get(id(obj), ()):
-            grow(sub, child)
+            grow(sub, child, _same_fate(previous, child))
+            previous = child
 
     for head, members in _groups(result):
         tree = Tree(_label(head, Text) if isinstance(head, ClusterObject) else Text(head, style="bold"),
@@ -69,7 +71,14 @@ def _groups(result: Result) -> list[tuple[ClusterObject | str, list[ClusterObjec
     return groups
 
 
-def _label(obj: ClusterObject, Text):
+def _same_fate(previous: ClusterObject | None, obj: ClusterObject) -> bool:
+    """Replicas with the same problem: the tree says it once."""
+    return (previous is not None and previous.kind == obj.kind and previous.predicted is not None
+            and obj.predicted is not None and previous.predicted.problem
+            and previous.predicted.to_json() == obj.predicted.to_json())
+
+
+def _label(obj: ClusterObject, Text, brief: bool = False):
     label = Text()
     label.append(obj.kind, style="bold")
     label.append(f" {obj.name}")
@@ -78,13 +87,17 @@ def _label(obj: ClusterObject, Text):
     if obj.source:
         label.append(f"  {obj.source[0]}:{obj.source[1]}", style="dim")
     if obj.node:
-        label.append(f"  on {obj.node}", style="dim")
+        certain = obj.spec.get("nodeName") or (obj.created_by is not None and obj.created_by.kind == "DaemonSet")
+        label.append(f"  {'on' if certain else 'likely on'} {obj.node}", style="dim")
     predicted = obj.predicted
     if predicted is not None:
         style = "red" if predicted.problem else "green"
         label.append(f"  {predicted.status}", style=f"bold {style}")
         if predicted.reason and predicted.reason != predicted.status:
             label.append(f" ({predicted.reason})", style=style)
+        if brief:
+            label.append("  the same as above", style="dim")
+            return label
         if predicted.message:
             label.append(f"\n{predicted.message}")
         if predicted.problem and predicted.fix:
