@@ -30,6 +30,10 @@ __all__ = ["Options", "Result", "run"]
 
 # Rules whose errors do not stop an object from being created: the later of two definitions wins.
 _NOT_A_REJECTION = frozenset(("apply/duplicate-object",))
+# How kubectl reports a refusal: a body the apiserver cannot decode is a BadRequest, a kind it does not
+# serve never leaves kubectl (no matches for kind), everything else fails validation (Invalid).
+_REJECTION_REASONS = {"schema/unknown-field": "BadRequest", "schema/type": "BadRequest", "yaml/duplicate-key": "BadRequest",
+                      "schema/removed-api": "NoKindMatch", "schema/unknown-kind": "NoKindMatch"}
 # Documents that are no object at all: reported as input that could not be read.
 _NOT_AN_OBJECT = frozenset(("schema/not-an-object", "schema/missing-kind", "schema/missing-api-version"))
 
@@ -154,7 +158,7 @@ def _rejected(findings: list[Finding]) -> Prediction:
     first = min(findings, key=Finding.sort_key)
     more = f" (and {len(findings) - 1} more: kubelint check {first.file})" if len(findings) > 1 else ""
     where = f"{first.path}: " if first.path else ""
-    reason = "Invalid" if first.rule.startswith("apply/") else "BadRequest"
+    reason = _REJECTION_REASONS.get(first.rule, "Invalid")
     return Prediction("Rejected", reason, f"{where}{first.message} [{first.rule}]{more}", fix=first.fix)
 
 

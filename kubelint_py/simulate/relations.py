@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 
-from kubelint_py import workloads
+from kubelint_py import schemas, workloads
 from kubelint_py.apply.selectors import matches
 from kubelint_py.simulate.inventory import Inventory
 from kubelint_py.simulate.model import ClusterObject, Prediction, items, mapping, text
@@ -28,10 +28,14 @@ class Relations:
         self.inventory = inventory
         self.pods: dict[str | None, list[ClusterObject]] = defaultdict(list)
         self.by_key: dict[tuple[str, str | None, str], ClusterObject] = {}
+        self.custom: dict[str | None, list[ClusterObject]] = defaultdict(list)  # custom resources by namespace
+        built_in = schemas.built_in_groups()
         for obj in objects:
             if obj.kind == "Pod" and (obj.predicted is None or obj.predicted.status != "Rejected"):
                 self.pods[obj.namespace].append(obj)
             self.by_key[(obj.kind, obj.namespace, obj.name)] = obj
+            if obj.source and obj.api_version.rpartition("/")[0] not in built_in:
+                self.custom[obj.namespace].append(obj)
 
     def predict(self, objects: list[ClusterObject]) -> None:
         """Predictions for the objects of the input that point at others; Services first, as the
@@ -54,6 +58,9 @@ class Relations:
             return None  # no selector: endpoints are someone else's business
         selected = [p for p in self.pods[service.namespace] if matches(selector, p.labels)]
         shown = ",".join(f"{k}={v}" for k, v in selector.items())
+        if not selected and (maker := self._operator(service.namespace, selector)) is not None:
+            return Prediction("Unknown", message=f"selects no pod the input creates; {maker} likely makes them "
+                              "through its operator, which is not simulated")
         if not selected:
             return Prediction("NoEndpoints", "SelectorMatchesNothing",
                               f"the selector {shown} matches no pod in namespace {service.namespace}"
@@ -69,7 +76,7 @@ class Relations:
         running = [p for p in selected if p.predicted is not None and not p.predicted.problem]
         summary = f"selects {len(selected)} pod{'s' if len(selected) != 1 else ''} of {owners}: {'; '.join(mappings)}"
         if problems:
-            status = "NoEndpoints" if all("no endpoints" in p for p in problems) else ("Ready" if running else "NotReady")
+            status = "NoEndpoints" if len(problems) == len(mappings) else ("Ready" if running else "NotReady")
             return Prediction(status, "TargetPortNotExposed", "; ".join(problems) + f" ({summary})",
                               fix="Point targetPort at a port the containers declare (its number, or its name), or "
                                   "declare the port in the containers.")
@@ -77,6 +84,15 @@ class Relations:
             return Prediction("NotReady", "NoReadyEndpoints", f"{summary}; none of them is predicted to run, so no "
                               "endpoint is ready", fix="Fix the pods first.")
         return Prediction("Ready", message=summary)
+
+    def _operator(self, namespace: str | None, selector: dict) -> str | None:
+        """A custom resource of the namespace whose operator likely makes the selected pods: it carries
+        the selector's labels, or its name is one of the selector's values."""
+        values = set(mapping(selector.get("matchLabels", selector)).values())
+        for obj in self.custom[namespace]:
+            if obj.name in values or matches(selector, obj.labels):
+                return f"{obj.ref} ({obj.api_version})"
+        return None
 
     def _port(self, port: dict, selected: list[ClusterObject]) -> tuple[str, str | None]:
         protocol = text(port.get("protocol")) or "TCP"
@@ -93,9 +109,8 @@ class Relations:
             return f"{shown} ({', '.join(str(n) for n in numbers)})", None
         numbers = {p.get("containerPort") for p in declared}
         if numbers and target not in numbers:
-            return shown, (f"port {port.get('port')} targets {target}, but the selected containers declare only "
-                           f"{', '.join(str(n) for n in sorted(numbers, key=str))}/{protocol}: connections are refused "
-                           f"unless the process also listens on {target}")
+            # Declaring ports is optional, and many processes listen on more than they declare: a remark.
+            return f"{shown} (declared by no container: it works only if the process listens there)", None
         return shown, None
 
     def _closest(self, namespace: str | None, selector: dict) -> str:
@@ -200,6 +215,9 @@ class Relations:
         spec = budget.spec
         selector = spec.get("selector")
         selected = [p for p in self.pods[budget.namespace] if isinstance(selector, dict) and matches(selector, p.labels)]
+        if not selected and isinstance(selector, dict) and (maker := self._operator(budget.namespace, selector)):
+            return Prediction("Unknown", message=f"selects no pod the input creates; {maker} likely makes them "
+                              "through its operator, which is not simulated")
         if not selected:
             return Prediction("NoPods", "NoPods", "No matching pods found",
                               fix="Make the selector match the labels of the pods it should protect.")

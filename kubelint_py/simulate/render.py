@@ -111,9 +111,9 @@ def _label(obj: ClusterObject, Text, brief: bool = False):
 
 
 def _summary(result: Result) -> str:
-    pods = [o for o in result.objects if o.kind == "Pod"]
-    running = sum(1 for p in pods if p.predicted is not None and not p.predicted.problem)
     rejected = sum(1 for o in result.objects if o.predicted is not None and o.predicted.status == "Rejected")
+    pods = [o for o in result.objects if o.kind == "Pod" and (o.predicted is None or o.predicted.status != "Rejected")]
+    running = sum(1 for p in pods if p.predicted is not None and not p.predicted.problem)
     problems = len(result.problems)
     options = result.options
     parts = [f"{len(result.objects)} object{'s' if len(result.objects) != 1 else ''}",
