@@ -32,8 +32,13 @@ __all__ = ["Options", "Result", "run"]
 _NOT_A_REJECTION = frozenset(("apply/duplicate-object",))
 # How kubectl reports a refusal: a body the apiserver cannot decode is a BadRequest, a kind it does not
 # serve never leaves kubectl (no matches for kind), everything else fails validation (Invalid).
-_REJECTION_REASONS = {"schema/unknown-field": "BadRequest", "schema/type": "BadRequest", "yaml/duplicate-key": "BadRequest",
-                      "schema/removed-api": "NoKindMatch", "schema/unknown-kind": "NoKindMatch"}
+_REJECTION_REASONS = {
+    "schema/unknown-field": "BadRequest",
+    "schema/type": "BadRequest",
+    "yaml/duplicate-key": "BadRequest",
+    "schema/removed-api": "NoKindMatch",
+    "schema/unknown-kind": "NoKindMatch",
+}
 # Documents that are no object at all: reported as input that could not be read.
 _NOT_AN_OBJECT = frozenset(("schema/not-an-object", "schema/missing-kind", "schema/missing-api-version"))
 
@@ -76,13 +81,27 @@ def run(paths: list[str], options: Options) -> Result:
             inventory.add(kind, namespace, name, body)
     tops = [_top(document, options, built_in, rejections) for document in _last_wins(documents, options)]
     accepted = [top for top in tops if top.predicted is None]
-    storage = Storage(result.cluster, [t.body for t in accepted if t.kind == "StorageClass"],
-                      [t.body for t in accepted if t.kind == "PersistentVolume"])
+    storage = Storage(
+        result.cluster,
+        [t.body for t in accepted if t.kind == "StorageClass"],
+        [t.body for t in accepted if t.kind == "PersistentVolume"],
+    )
     claims: dict[tuple[str, str], ClusterObject] = {}
-    scheduler = Scheduler(result.cluster, lambda ns, name: _claim_state(claims, inventory, storage, ns, name),
-                          lambda ns: _namespace_labels(inventory, ns), _minor(options.kubernetes_version))
-    world = controllers.World(options.kubernetes_version, options.now, inventory, storage, scheduler,
-                              result.cluster.nodes if result.cluster else None, claims)
+    scheduler = Scheduler(
+        result.cluster,
+        lambda ns, name: _claim_state(claims, inventory, storage, ns, name),
+        lambda ns: _namespace_labels(inventory, ns),
+        _minor(options.kubernetes_version),
+    )
+    world = controllers.World(
+        options.kubernetes_version,
+        options.now,
+        inventory,
+        storage,
+        scheduler,
+        result.cluster.nodes if result.cluster else None,
+        claims,
+    )
     created_at_once = {id(top): controllers.register(top, world) for top in accepted}
     for top in tops:
         result.objects.append(top)
@@ -101,8 +120,13 @@ def _read(paths: list[str], options: Options, result: Result) -> tuple[list[Docu
     reject; and the input errors (one line each) in `result.errors`."""
     from kubelint_py import discovery, engine
 
-    run = engine.Run(engine.Options(kubernetes_version=options.kubernetes_version, namespace=options.namespace,
-                                    max_file_bytes=options.max_file_bytes))
+    run = engine.Run(
+        engine.Options(
+            kubernetes_version=options.kubernetes_version,
+            namespace=options.namespace,
+            max_file_bytes=options.max_file_bytes,
+        )
+    )
     for path in discovery.discover(paths):
         run.check_file(path)
     report = run.finish()
@@ -111,14 +135,24 @@ def _read(paths: list[str], options: Options, result: Result) -> tuple[list[Docu
     for finding in report.findings:
         if finding.severity != Severity.ERROR:
             continue
-        if finding.rule.startswith(("input/", "yaml/")) and finding.rule != "yaml/duplicate-key" \
-                or finding.rule in _NOT_AN_OBJECT:
+        if (
+            finding.rule.startswith(("input/", "yaml/"))
+            and finding.rule != "yaml/duplicate-key"
+            or finding.rule in _NOT_AN_OBJECT
+        ):
             result.errors.append(f"{finding.file}:{finding.line}: {finding.message}")
         elif finding.rule.startswith(("schema/", "apply/", "yaml/")) and finding.rule not in _NOT_A_REJECTION:
             ref = None if finding.object == NO_OBJECT else finding.object
             rejections.setdefault((finding.file, finding.document, ref), []).append(finding)
-    documents = [d for d in run.documents if isinstance(d.body, dict) and isinstance(d.body.get("kind"), str)
-                 and d.body["kind"] and isinstance(d.body.get("apiVersion"), str) and d.body["apiVersion"]]
+    documents = [
+        d
+        for d in run.documents
+        if isinstance(d.body, dict)
+        and isinstance(d.body.get("kind"), str)
+        and d.body["kind"]
+        and isinstance(d.body.get("apiVersion"), str)
+        and d.body["apiVersion"]
+    ]
     return documents, rejections, run.apply.is_built_in
 
 
@@ -138,16 +172,25 @@ def _top(document: Document, options: Options, built_in: Callable, rejections: d
     body = document.body
     api_version, kind = body["apiVersion"], body["kind"]
     meta = mapping(body.get("metadata"))
-    namespace = None if kinds.is_cluster_scoped(api_version, kind) else (
-        text(meta.get("namespace")) or options.namespace or "default")
+    namespace = (
+        None
+        if kinds.is_cluster_scoped(api_version, kind)
+        else (text(meta.get("namespace")) or options.namespace or "default")
+    )
     line = document.locate(())[0]
     document.locate_fn.release()
     is_built_in = built_in(api_version, kind)
-    top = ClusterObject(api_version, kind, namespace, text(meta.get("name")) or text(meta.get("generateName")),
-                        (document.file, line), body=defaults.defaulted(document, options.kubernetes_version)
-                        if is_built_in else body)
-    findings = rejections.get((document.file, document.index, document.ref), []) + \
-        rejections.get((document.file, document.index, None), [])
+    top = ClusterObject(
+        api_version,
+        kind,
+        namespace,
+        text(meta.get("name")) or text(meta.get("generateName")),
+        (document.file, line),
+        body=defaults.defaulted(document, options.kubernetes_version) if is_built_in else body,
+    )
+    findings = rejections.get((document.file, document.index, document.ref), []) + rejections.get(
+        (document.file, document.index, None), []
+    )
     if findings:
         top.predicted = _rejected(findings)
     return top
@@ -169,8 +212,10 @@ def _minor(version: str) -> int:
     return int(version.split(".")[1])
 
 
-def _claim_state(claims: dict, inventory: Inventory, storage: Storage, namespace: str, name: str) -> str | None:
-    """"missing", "unbound" (pods wait before scheduling), "waiting" (no volume to bind on any node,
+def _claim_state(
+    claims: dict, inventory: Inventory, storage: Storage, namespace: str, name: str
+) -> str | None:
+    """ "missing", "unbound" (pods wait before scheduling), "waiting" (no volume to bind on any node,
     WaitForFirstConsumer) or None (bound, or unknown without --cluster)."""
     claim = claims.get((namespace, name))
     if claim is None:

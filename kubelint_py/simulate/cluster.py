@@ -32,9 +32,13 @@ from kubelint_py.model import Document
 from kubelint_py.simulate.model import items, mapping, text
 
 OWN_API_VERSION = "kubelint/v1"
-DEFAULT_CLASS_ANNOTATIONS = ("storageclass.kubernetes.io/is-default-class",
-                             "storageclass.beta.kubernetes.io/is-default-class")
-_TAINT = re.compile(r"^(?P<key>[^=:\s]+)(?:=(?P<value>[^:\s]*))?:(?P<effect>NoSchedule|PreferNoSchedule|NoExecute)$")
+DEFAULT_CLASS_ANNOTATIONS = (
+    "storageclass.kubernetes.io/is-default-class",
+    "storageclass.beta.kubernetes.io/is-default-class",
+)
+_TAINT = re.compile(
+    r"^(?P<key>[^=:\s]+)(?:=(?P<value>[^:\s]*))?:(?P<effect>NoSchedule|PreferNoSchedule|NoExecute)$"
+)
 _OBJECT_REF = re.compile(r"^(?P<kind>[A-Za-z]+)/(?:(?P<namespace>[a-z0-9-]+)/)?(?P<name>[^/\s]+)$")
 _NODE_KEYS = frozenset(("name", "count", "allocatable", "labels", "taints", "unschedulable", "images"))
 _CLASS_KEYS = frozenset(("name", "default", "volumeBindingMode", "provisioner"))
@@ -122,11 +126,15 @@ def _object(document: Document, cluster: Cluster) -> None:
         annotations = mapping(meta.get("annotations"))
         cluster.storage_classes = cluster.storage_classes or {}
         cluster.storage_classes[name] = StorageClass(
-            name, text(body.get("provisioner")), text(body.get("volumeBindingMode")) or "Immediate",
-            any(annotations.get(a) == "true" for a in DEFAULT_CLASS_ANNOTATIONS))
+            name,
+            text(body.get("provisioner")),
+            text(body.get("volumeBindingMode")) or "Immediate",
+            any(annotations.get(a) == "true" for a in DEFAULT_CLASS_ANNOTATIONS),
+        )
     elif kind == "PersistentVolume":
-        if not mapping(body.get("spec")).get("claimRef") and text(mapping(body.get("status")).get("phase")) in (
-                "", "Available"):
+        if not mapping(body.get("spec")).get("claimRef") and text(
+            mapping(body.get("status")).get("phase")
+        ) in ("", "Available"):
             cluster.volumes.append(body)
     elif kind == "Pod":
         spec, status = mapping(body.get("spec")), mapping(body.get("status"))
@@ -155,8 +163,12 @@ def _node(document: Document, name: str) -> Node:
                 node.allocatable[resource] = parsed
     if "images" in status:
         node.images_known = True
-        node.images = frozenset(n for image in items(status.get("images"))
-                                for n in items(mapping(image).get("names")) if isinstance(n, str))
+        node.images = frozenset(
+            n
+            for image in items(status.get("images"))
+            for n in items(mapping(image).get("names"))
+            if isinstance(n, str)
+        )
     return node
 
 
@@ -167,12 +179,16 @@ def _own_format(document: Document, cluster: Cluster) -> None:
     body = document.body
     errors = cluster.errors
     if body.get("apiVersion") != OWN_API_VERSION:
-        errors.append(_where(document, ("apiVersion",)) + f": a kind: Cluster file needs apiVersion: {OWN_API_VERSION}")
+        errors.append(
+            _where(document, ("apiVersion",)) + f": a kind: Cluster file needs apiVersion: {OWN_API_VERSION}"
+        )
         return
     for key in body:
         if key not in _CLUSTER_KEYS:
-            errors.append(_where(document, (key,)) + f": unknown field {key!r} (expected one of "
-                          f"{', '.join(sorted(_CLUSTER_KEYS - {'apiVersion', 'kind'}))})")
+            errors.append(
+                _where(document, (key,)) + f": unknown field {key!r} (expected one of "
+                f"{', '.join(sorted(_CLUSTER_KEYS - {'apiVersion', 'kind'}))})"
+            )
     for i, entry in enumerate(_list(document, ("nodes",), errors)):
         cluster.nodes.extend(_own_nodes(document, ("nodes", i), entry, errors))
     if "storageClasses" in body:
@@ -184,7 +200,9 @@ def _own_format(document: Document, cluster: Cluster) -> None:
     for i, ref in enumerate(_list(document, ("objects",), errors)):
         match = _OBJECT_REF.match(ref) if isinstance(ref, str) else None
         if match is None:
-            errors.append(_where(document, ("objects", i)) + f": {ref!r} is not KIND/NAMESPACE/NAME or KIND/NAME")
+            errors.append(
+                _where(document, ("objects", i)) + f": {ref!r} is not KIND/NAMESPACE/NAME or KIND/NAME"
+            )
         else:
             cluster.objects.append((match["kind"], match["namespace"], match["name"], None))
 
@@ -205,8 +223,10 @@ def _own_nodes(document: Document, at: tuple, entry, errors: list[str]) -> list[
         return []
     for key in entry:
         if key not in _NODE_KEYS:
-            errors.append(_where(document, at + (key,)) + f": unknown node field {key!r} (expected one of "
-                          f"{', '.join(sorted(_NODE_KEYS))})")
+            errors.append(
+                _where(document, at + (key,)) + f": unknown node field {key!r} (expected one of "
+                f"{', '.join(sorted(_NODE_KEYS))})"
+            )
     count = entry.get("count", 1)
     if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= 5000:
         errors.append(_where(document, at + ("count",)) + ": count must be a whole number from 1 to 5000")
@@ -217,15 +237,19 @@ def _own_nodes(document: Document, at: tuple, entry, errors: list[str]) -> list[
         for resource, value in mapping(entry["allocatable"]).items():
             parsed = quantity.parse_or_none(value)
             if parsed is None:
-                errors.append(_where(document, at + ("allocatable", resource)) + f": {value!r} is not a quantity")
+                errors.append(
+                    _where(document, at + ("allocatable", resource)) + f": {value!r} is not a quantity"
+                )
             else:
                 allocatable[resource] = parsed
     taints = []
     for i, taint in enumerate(items(entry.get("taints"))):
         parsed_taint = _own_taint(taint)
         if parsed_taint is None:
-            errors.append(_where(document, at + ("taints", i)) + f": {taint!r} is not a taint "
-                          "(key=value:Effect, or a mapping with key, value and effect)")
+            errors.append(
+                _where(document, at + ("taints", i)) + f": {taint!r} is not a taint "
+                "(key=value:Effect, or a mapping with key, value and effect)"
+            )
         else:
             taints.append(parsed_taint)
     base = text(entry["name"])
@@ -235,8 +259,17 @@ def _own_nodes(document: Document, at: tuple, entry, errors: list[str]) -> list[
         labels = {"kubernetes.io/hostname": name, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64"}
         labels.update({k: str(v) for k, v in mapping(entry.get("labels")).items()})
         images = frozenset(i for i in items(entry.get("images")) if isinstance(i, str))
-        nodes.append(Node(name, labels, list(taints), allocatable, entry.get("unschedulable") is True, images,
-                          "images" in entry))
+        nodes.append(
+            Node(
+                name,
+                labels,
+                list(taints),
+                allocatable,
+                entry.get("unschedulable") is True,
+                images,
+                "images" in entry,
+            )
+        )
     return nodes
 
 
@@ -244,8 +277,11 @@ def _own_taint(taint) -> Taint | None:
     if isinstance(taint, str):
         match = _TAINT.match(taint)
         return Taint(match["key"], match["value"] or "", match["effect"]) if match else None
-    if isinstance(taint, dict) and text(taint.get("key")) and taint.get("effect") in (
-            "NoSchedule", "PreferNoSchedule", "NoExecute"):
+    if (
+        isinstance(taint, dict)
+        and text(taint.get("key"))
+        and taint.get("effect") in ("NoSchedule", "PreferNoSchedule", "NoExecute")
+    ):
         return Taint(taint["key"], text(taint.get("value")), taint["effect"])
     return None
 
@@ -256,11 +292,15 @@ def _own_class(document: Document, at: tuple, entry, errors: list[str]) -> Stora
         return None
     for key in entry:
         if key not in _CLASS_KEYS:
-            errors.append(_where(document, at + (key,)) + f": unknown storage class field {key!r} (expected one of "
-                          f"{', '.join(sorted(_CLASS_KEYS))})")
+            errors.append(
+                _where(document, at + (key,)) + f": unknown storage class field {key!r} (expected one of "
+                f"{', '.join(sorted(_CLASS_KEYS))})"
+            )
     mode = entry.get("volumeBindingMode", "Immediate")
     if mode not in ("Immediate", "WaitForFirstConsumer"):
-        errors.append(_where(document, at + ("volumeBindingMode",)) + ": volumeBindingMode must be Immediate or "
-                      "WaitForFirstConsumer")
+        errors.append(
+            _where(document, at + ("volumeBindingMode",)) + ": volumeBindingMode must be Immediate or "
+            "WaitForFirstConsumer"
+        )
         mode = "Immediate"
     return StorageClass(entry["name"], text(entry.get("provisioner")), mode, entry.get("default") is True)

@@ -26,8 +26,9 @@ def next_run(schedule: str, after: datetime, zone: str | None) -> datetime | Non
     # robfig/cron starts from the next whole second.
     start = after.astimezone(where).replace(microsecond=0) + timedelta(seconds=1)
     if parsed.every_seconds is not None:
-        return (start - timedelta(seconds=1) + timedelta(seconds=max(1, int(parsed.every_seconds)))).astimezone(
-            timezone.utc)
+        return (
+            start - timedelta(seconds=1) + timedelta(seconds=max(1, int(parsed.every_seconds)))
+        ).astimezone(timezone.utc)
     if start.second:
         start = start.replace(second=0) + timedelta(minutes=1)
     found = _first_match(parsed, start)

@@ -35,8 +35,15 @@ class Inventory:
     def __init__(self) -> None:
         self._known: dict[tuple[str, str | None, str], Known] = {}
 
-    def add(self, kind: str, namespace: str | None, name: str, body: dict | None = None,
-            keys: frozenset[str] | None = None, created_by: str = "") -> None:
+    def add(
+        self,
+        kind: str,
+        namespace: str | None,
+        name: str,
+        body: dict | None = None,
+        keys: frozenset[str] | None = None,
+        created_by: str = "",
+    ) -> None:
         if keys is None and body is not None:
             keys = data_keys(kind, body)
         self._known[(kind, namespace, name)] = Known(body, keys, created_by)

@@ -35,15 +35,23 @@ def admit(spec: dict, namespace: str, pod_name: str, inventory: Inventory) -> Pr
     account = text(spec.get("serviceAccountName")) or text(spec.get("serviceAccount")) or "default"
     if inventory.get("ServiceAccount", namespace, account) is None:
         return predicted(
-            "FailedCreate", "FailedCreate",
+            "FailedCreate",
+            "FailedCreate",
             f'pods "{pod_name}" is forbidden: error looking up service account {namespace}/{account}: '
-            f'serviceaccount "{account}" not found', "serviceaccount-missing", sa=account, namespace=namespace)
+            f'serviceaccount "{account}" not found',
+            "serviceaccount-missing",
+            sa=account,
+            namespace=namespace,
+        )
     priority_class = text(spec.get("priorityClassName"))
     if priority_class and inventory.get("PriorityClass", None, priority_class) is None:
         return predicted(
-            "FailedCreate", "FailedCreate",
+            "FailedCreate",
+            "FailedCreate",
             f'pods "{pod_name}" is forbidden: no PriorityClass with name {priority_class} was found',
-            "priorityclass-missing", priorityclass=priority_class)
+            "priorityclass-missing",
+            priorityclass=priority_class,
+        )
     return None
 
 
@@ -57,7 +65,7 @@ def start(pod: ClusterObject, inventory: Inventory, node: Node | None, minor: in
     for problem in _volumes(pod, inventory):
         status = f"Init:0/{init_count}" if init_count else "ContainerCreating"
         return Prediction(status, *_fields(problem))
-    for (list_name, index), container in workloads.containers(spec, ("initContainers", "containers")):
+    for (list_name, _), container in workloads.containers(spec, ("initContainers", "containers")):
         problem = _container(pod, container, inventory, node, minor)
         if problem is not None:
             if list_name == "initContainers":
@@ -93,48 +101,73 @@ def _volumes(pod: ClusterObject, inventory: Inventory) -> Iterator[Prediction]:
                 yield problem
 
 
-def _mount_problem(pod: ClusterObject, volume: str, kind: str, ref: str, source: dict,
-                   inventory: Inventory) -> Prediction | None:
+def _mount_problem(
+    pod: ClusterObject, volume: str, kind: str, ref: str, source: dict, inventory: Inventory
+) -> Prediction | None:
     if source.get("optional") is True or not ref:
         return None
     setup = f'MountVolume.SetUp failed for volume "{volume}" : '
     found = inventory.get(kind, pod.namespace, ref)
     if found is None:
         cause = "secret-missing" if kind == "Secret" else "configmap-missing"
-        return predicted("ContainerCreating", "FailedMount", f'{setup}{kind.lower()} "{ref}" not found', cause,
-                         ref=ref, namespace=pod.namespace or "")
+        return predicted(
+            "ContainerCreating",
+            "FailedMount",
+            f'{setup}{kind.lower()} "{ref}" not found',
+            cause,
+            ref=ref,
+            namespace=pod.namespace or "",
+        )
     for item in items(source.get("items")):
         key = text(mapping(item).get("key"))
         if found.keys is not None and key and key not in found.keys:
-            detail = ("configmap references non-existent config key" if kind == "ConfigMap"
-                      else "references non-existent secret key")
-            return predicted("ContainerCreating", "FailedMount", f"{setup}{detail}: {key}", "volume-key-missing",
-                             key=key, volume=volume)
+            detail = (
+                "configmap references non-existent config key"
+                if kind == "ConfigMap"
+                else "references non-existent secret key"
+            )
+            return predicted(
+                "ContainerCreating",
+                "FailedMount",
+                f"{setup}{detail}: {key}",
+                "volume-key-missing",
+                key=key,
+                volume=volume,
+            )
     return None
 
 
-def _container(pod: ClusterObject, container: dict, inventory: Inventory, node: Node | None,
-               minor: int) -> Prediction | None:
+def _container(
+    pod: ClusterObject, container: dict, inventory: Inventory, node: Node | None, minor: int
+) -> Prediction | None:
     image = text(container.get("image"))
     error = images.parse_error(image, minor)
     if error is not None:
         return predicted("InvalidImageName", "InvalidImageName", error, "invalid-image-name", image=image)
     if container.get("imagePullPolicy") == "Never" and not _on_node(image, node):
-        problem = predicted("ErrImageNeverPull", "ErrImageNeverPull",
-                            f'Container image "{image}" is not present with pull policy of Never', "image-never-pull",
-                            image=image)
+        problem = predicted(
+            "ErrImageNeverPull",
+            "ErrImageNeverPull",
+            f'Container image "{image}" is not present with pull policy of Never',
+            "image-never-pull",
+            image=image,
+        )
         if node is None or not node.images_known:
-            pod.notes.append("unless the image was loaded onto the node: --cluster with the nodes' status.images "
-                             "tells")
+            pod.notes.append(
+                "unless the image was loaded onto the node: --cluster with the nodes' status.images tells"
+            )
         return problem
     error = _environment_error(pod, container, inventory)
     if error is not None:
         return error
     if _runs_as_root_against_policy(pod.spec, container):
         return predicted(
-            "CreateContainerConfigError", "CreateContainerConfigError",
+            "CreateContainerConfigError",
+            "CreateContainerConfigError",
             f'container\'s runAsUser breaks non-root policy (pod: "{pod.name}_{pod.namespace}(<uid>)", '
-            f"container: {text(container.get('name'))})", "run-as-non-root")
+            f"container: {text(container.get('name'))})",
+            "run-as-non-root",
+        )
     return None
 
 
@@ -159,19 +192,34 @@ def _environment_error(pod: ClusterObject, container: dict, inventory: Inventory
         for kind, key in (("ConfigMap", "configMapKeyRef"), ("Secret", "secretKeyRef")):
             if key in value_from:
                 ref = mapping(value_from[key])
-                references.append((kind, text(ref.get("name")), text(ref.get("key")), ref.get("optional") is True))
+                references.append(
+                    (kind, text(ref.get("name")), text(ref.get("key")), ref.get("optional") is True)
+                )
     for kind, name, key, optional in references:
         if optional or not name:
             continue
         found = inventory.get(kind, namespace, name)
         if found is None:
             cause = "secret-missing" if kind == "Secret" else "configmap-missing"
-            return predicted("CreateContainerConfigError", "CreateContainerConfigError",
-                             f'{kind.lower()} "{name}" not found', cause, ref=name, namespace=namespace)
+            return predicted(
+                "CreateContainerConfigError",
+                "CreateContainerConfigError",
+                f'{kind.lower()} "{name}" not found',
+                cause,
+                ref=name,
+                namespace=namespace,
+            )
         if key and found.keys is not None and key not in found.keys:
-            return predicted("CreateContainerConfigError", "CreateContainerConfigError",
-                             f"couldn't find key {key} in {kind} {namespace}/{name}", "config-key-missing",
-                             key=key, refkind=kind, ref=name, namespace=namespace)
+            return predicted(
+                "CreateContainerConfigError",
+                "CreateContainerConfigError",
+                f"couldn't find key {key} in {kind} {namespace}/{name}",
+                "config-key-missing",
+                key=key,
+                refkind=kind,
+                ref=name,
+                namespace=namespace,
+            )
     return None
 
 

@@ -61,7 +61,11 @@ class ClusterObject:
 
     @property
     def labels(self) -> dict:
-        labels = self.body.get("metadata", {}).get("labels") if isinstance(self.body.get("metadata"), dict) else None
+        labels = (
+            self.body.get("metadata", {}).get("labels")
+            if isinstance(self.body.get("metadata"), dict)
+            else None
+        )
         return labels if isinstance(labels, dict) else {}
 
     @property

@@ -19,8 +19,12 @@ from kubelint_py.simulate.inventory import Inventory
 from kubelint_py.simulate.model import ClusterObject, Prediction, items, mapping, text
 
 _CERT_MANAGER_ANNOTATIONS = ("cert-manager.io/cluster-issuer", "cert-manager.io/issuer")
-_SCALE_RESOURCES = {"Deployment": "deployments/scale.apps", "StatefulSet": "statefulsets/scale.apps",
-                    "ReplicaSet": "replicasets/scale.apps", "ReplicationController": "replicationcontrollers/scale"}
+_SCALE_RESOURCES = {
+    "Deployment": "deployments/scale.apps",
+    "StatefulSet": "statefulsets/scale.apps",
+    "ReplicaSet": "replicasets/scale.apps",
+    "ReplicationController": "replicationcontrollers/scale",
+}
 
 
 class Relations:
@@ -28,7 +32,9 @@ class Relations:
         self.inventory = inventory
         self.pods: dict[str | None, list[ClusterObject]] = defaultdict(list)
         self.by_key: dict[tuple[str, str | None, str], ClusterObject] = {}
-        self.custom: dict[str | None, list[ClusterObject]] = defaultdict(list)  # custom resources by namespace
+        self.custom: dict[str | None, list[ClusterObject]] = defaultdict(
+            list
+        )  # custom resources by namespace
         built_in = schemas.built_in_groups()
         for obj in objects:
             if obj.kind == "Pod" and (obj.predicted is None or obj.predicted.status != "Rejected"):
@@ -40,9 +46,13 @@ class Relations:
     def predict(self, objects: list[ClusterObject]) -> None:
         """Predictions for the objects of the input that point at others; Services first, as the
         Ingresses that route to them read their endpoints."""
-        for kind, predict in (("Service", self.service), ("Ingress", self.ingress),
-                              ("HorizontalPodAutoscaler", self.autoscaler), ("PodDisruptionBudget", self.budget),
-                              ("StatefulSet", self.governing_service)):
+        for kind, predict in (
+            ("Service", self.service),
+            ("Ingress", self.ingress),
+            ("HorizontalPodAutoscaler", self.autoscaler),
+            ("PodDisruptionBudget", self.budget),
+            ("StatefulSet", self.governing_service),
+        ):
             for obj in objects:
                 if obj.kind == kind and obj.source and (obj.predicted is None or not obj.predicted.problem):
                     found = predict(obj)
@@ -59,13 +69,19 @@ class Relations:
         selected = [p for p in self.pods[service.namespace] if matches(selector, p.labels)]
         shown = ",".join(f"{k}={v}" for k, v in selector.items())
         if not selected and (maker := self._operator(service.namespace, selector)) is not None:
-            return Prediction("Unknown", message=f"selects no pod the input creates; {maker} likely makes them "
-                              "through its operator, which is not simulated")
+            return Prediction(
+                "Unknown",
+                message=f"selects no pod the input creates; {maker} likely makes them "
+                "through its operator, which is not simulated",
+            )
         if not selected:
-            return Prediction("NoEndpoints", "SelectorMatchesNothing",
-                              f"the selector {shown} matches no pod in namespace {service.namespace}"
-                              + self._closest(service.namespace, selector),
-                              fix="Make the selector equal to the pod template's labels (or the other way round).")
+            return Prediction(
+                "NoEndpoints",
+                "SelectorMatchesNothing",
+                f"the selector {shown} matches no pod in namespace {service.namespace}"
+                + self._closest(service.namespace, selector),
+                fix="Make the selector equal to the pod template's labels (or the other way round).",
+            )
         owners = _owners(selected)
         mappings, problems = [], []
         for port in items(spec.get("ports")):
@@ -74,15 +90,24 @@ class Relations:
             if problem:
                 problems.append(problem)
         running = [p for p in selected if p.predicted is not None and not p.predicted.problem]
-        summary = f"selects {len(selected)} pod{'s' if len(selected) != 1 else ''} of {owners}: {'; '.join(mappings)}"
+        plural = "s" if len(selected) != 1 else ""
+        summary = f"selects {len(selected)} pod{plural} of {owners}: {'; '.join(mappings)}"
         if problems:
             status = "NoEndpoints" if len(problems) == len(mappings) else ("Ready" if running else "NotReady")
-            return Prediction(status, "TargetPortNotExposed", "; ".join(problems) + f" ({summary})",
-                              fix="Point targetPort at a port the containers declare (its number, or its name), or "
-                                  "declare the port in the containers.")
+            return Prediction(
+                status,
+                "TargetPortNotExposed",
+                "; ".join(problems) + f" ({summary})",
+                fix="Point targetPort at a port the containers declare (its number, or its name), or "
+                "declare the port in the containers.",
+            )
         if not running:
-            return Prediction("NotReady", "NoReadyEndpoints", f"{summary}; none of them is predicted to run, so no "
-                              "endpoint is ready", fix="Fix the pods first.")
+            return Prediction(
+                "NotReady",
+                "NoReadyEndpoints",
+                f"{summary}; none of them is predicted to run, so no endpoint is ready",
+                fix="Fix the pods first.",
+            )
         return Prediction("Ready", message=summary)
 
     def _operator(self, namespace: str | None, selector: dict) -> str | None:
@@ -99,13 +124,20 @@ class Relations:
         node_port = f":{port['nodePort']}" if isinstance(port.get("nodePort"), int) else ""
         target = port.get("targetPort", port.get("port"))
         shown = f"{port.get('port')}{node_port}/{protocol} → {target}"
-        declared = [mapping(p) for pod in selected for _, c in workloads.containers(pod.spec, ("containers",))
-                    for p in items(c.get("ports")) if text(mapping(p).get("protocol")) in ("", protocol)]
+        declared = [
+            mapping(p)
+            for pod in selected
+            for _, c in workloads.containers(pod.spec, ("containers",))
+            for p in items(c.get("ports"))
+            if text(mapping(p).get("protocol")) in ("", protocol)
+        ]
         if isinstance(target, str):
             numbers = sorted({p.get("containerPort") for p in declared if p.get("name") == target}, key=str)
             if not numbers:
-                return shown, (f"port {port.get('port')} targets the port named {target!r}, which no selected "
-                               f"container declares: no endpoints for it")
+                return shown, (
+                    f"port {port.get('port')} targets the port named {target!r}, which no selected "
+                    f"container declares: no endpoints for it"
+                )
             return f"{shown} ({', '.join(str(n) for n in numbers)})", None
         numbers = {p.get("containerPort") for p in declared}
         if numbers and target not in numbers:
@@ -126,10 +158,18 @@ class Relations:
             _, pod, wrong, missing = best
             parts = [f"{k}={pod.labels[k]}" for k in wrong] + [f"no label {k}" for k in missing]
             return f"; closest: the pods of {pod.top.ref} have {', '.join(parts)}"
-        elsewhere = [p for ns, pods in self.pods.items() if ns != namespace for p in pods if matches(selector, p.labels)]
+        elsewhere = [
+            p
+            for ns, pods in self.pods.items()
+            if ns != namespace
+            for p in pods
+            if matches(selector, p.labels)
+        ]
         if elsewhere:
-            return (f"; the pods of {elsewhere[0].top.ref} in namespace {elsewhere[0].namespace} match, but a "
-                    "Service selects only in its own namespace")
+            return (
+                f"; the pods of {elsewhere[0].top.ref} in namespace {elsewhere[0].namespace} match, but a "
+                "Service selects only in its own namespace"
+            )
         return ""
 
     # --- Ingress ----------------------------------------------------------------------------------------
@@ -144,8 +184,12 @@ class Relations:
             rule = mapping(rule)
             for path in items(mapping(rule.get("http")).get("paths")):
                 path = mapping(path)
-                backends.append((f"{text(rule.get('host')) or '*'}{text(path.get('path')) or '/'}",
-                                 mapping(path.get("backend"))))
+                backends.append(
+                    (
+                        f"{text(rule.get('host')) or '*'}{text(path.get('path')) or '/'}",
+                        mapping(path.get("backend")),
+                    )
+                )
         for where, backend in backends:
             service = mapping(backend.get("service"))
             if not service:
@@ -156,17 +200,25 @@ class Relations:
             problem = self._backend(ingress.namespace, name, port)
             if problem:
                 problems.append(f"{where}: {problem}")
-        issued = any(a in mapping(mapping(ingress.body.get("metadata")).get("annotations"))
-                     for a in _CERT_MANAGER_ANNOTATIONS)
+        issued = any(
+            a in mapping(mapping(ingress.body.get("metadata")).get("annotations"))
+            for a in _CERT_MANAGER_ANNOTATIONS
+        )
         for tls in items(spec.get("tls")):
             secret = text(mapping(tls).get("secretName"))
             if secret and not issued and self.inventory.get("Secret", ingress.namespace, secret) is None:
-                problems.append(f'the TLS Secret "{secret}" does not exist: the ingress controller serves its '
-                                "default certificate, which browsers reject")
+                problems.append(
+                    f'the TLS Secret "{secret}" does not exist: the ingress controller serves its '
+                    "default certificate, which browsers reject"
+                )
         if problems:
-            return Prediction("BackendError", "BackendNotReady", "; ".join(problems),
-                              fix="Point each backend at an existing Service, a port it has, and pods that run; "
-                                  "create the TLS Secret (or let cert-manager issue it).")
+            return Prediction(
+                "BackendError",
+                "BackendNotReady",
+                "; ".join(problems),
+                fix="Point each backend at an existing Service, a port it has, and pods that run; "
+                "create the TLS Secret (or let cert-manager issue it).",
+            )
         return Prediction("Ready", message="; ".join(routes)) if routes else None
 
     def _backend(self, namespace: str | None, name: str, port: dict) -> str | None:
@@ -194,48 +246,78 @@ class Relations:
             if self.inventory.get(kind, hpa.namespace, name) is not None:
                 return None
             resource = _SCALE_RESOURCES.get(kind, f"{kind.lower()}s/scale")
-            return Prediction("Inactive", "FailedGetScale",
-                              f'the HPA controller was unable to get the target\'s current scale: {resource} "{name}" '
-                              "not found", fix="Point scaleTargetRef at the workload (kind, name, apiVersion).")
+            return Prediction(
+                "Inactive",
+                "FailedGetScale",
+                f'the HPA controller was unable to get the target\'s current scale: {resource} "{name}" '
+                "not found",
+                fix="Point scaleTargetRef at the workload (kind, name, apiVersion).",
+            )
         pods = [p for p in self.pods[hpa.namespace] if p.top is found]
         for metric in items(hpa.spec.get("metrics")):
             problem = _missing_request(mapping(metric), pods)
             if problem:
-                return Prediction("Inactive", "FailedGetResourceMetric",
-                                  f"the HPA was unable to compute the replica count: {problem}",
-                                  fix="Set resources.requests for that resource on every container, or scale on "
-                                      "AverageValue instead of Utilization.")
+                return Prediction(
+                    "Inactive",
+                    "FailedGetResourceMetric",
+                    f"the HPA was unable to compute the replica count: {problem}",
+                    fix="Set resources.requests for that resource on every container, or scale on "
+                    "AverageValue instead of Utilization.",
+                )
         minimum, maximum = hpa.spec.get("minReplicas", 1), hpa.spec.get("maxReplicas")
-        return Prediction("Active", message=f"scales {found.ref} between {minimum} and {maximum} replicas "
-                          f"({len(pods)} at first)")
+        return Prediction(
+            "Active",
+            message=f"scales {found.ref} between {minimum} and {maximum} replicas ({len(pods)} at first)",
+        )
 
     # --- PodDisruptionBudget ----------------------------------------------------------------------------
 
     def budget(self, budget: ClusterObject) -> Prediction | None:
         spec = budget.spec
         selector = spec.get("selector")
-        selected = [p for p in self.pods[budget.namespace] if isinstance(selector, dict) and matches(selector, p.labels)]
-        if not selected and isinstance(selector, dict) and (maker := self._operator(budget.namespace, selector)):
-            return Prediction("Unknown", message=f"selects no pod the input creates; {maker} likely makes them "
-                              "through its operator, which is not simulated")
+        selected = [
+            p
+            for p in self.pods[budget.namespace]
+            if isinstance(selector, dict) and matches(selector, p.labels)
+        ]
+        if (
+            not selected
+            and isinstance(selector, dict)
+            and (maker := self._operator(budget.namespace, selector))
+        ):
+            return Prediction(
+                "Unknown",
+                message=f"selects no pod the input creates; {maker} likely makes them "
+                "through its operator, which is not simulated",
+            )
         if not selected:
-            return Prediction("NoPods", "NoPods", "No matching pods found",
-                              fix="Make the selector match the labels of the pods it should protect.")
+            return Prediction(
+                "NoPods",
+                "NoPods",
+                "No matching pods found",
+                fix="Make the selector match the labels of the pods it should protect.",
+            )
         expected = len(selected)
         if "minAvailable" in spec:
             desired, rule = _scaled(spec["minAvailable"], expected), f"minAvailable {spec['minAvailable']}"
         elif "maxUnavailable" in spec:
-            desired, rule = expected - _scaled(spec["maxUnavailable"], expected), f"maxUnavailable {spec['maxUnavailable']}"
+            desired, rule = (
+                expected - _scaled(spec["maxUnavailable"], expected),
+                f"maxUnavailable {spec['maxUnavailable']}",
+            )
         else:
             return None
         allowed = expected - desired
         covered = f"{expected} pod{'s' if expected != 1 else ''} of {_owners(selected)}"
         if allowed <= 0:
-            return Prediction("Blocking", "InsufficientPods",
-                              f"{rule} of {covered}: no pod may ever be evicted, so kubectl drain and node upgrades "
-                              "wait on these pods forever",
-                              fix="Allow at least one disruption: lower minAvailable (or raise maxUnavailable), or "
-                                  "run more replicas.")
+            return Prediction(
+                "Blocking",
+                "InsufficientPods",
+                f"{rule} of {covered}: no pod may ever be evicted, so kubectl drain and node upgrades "
+                "wait on these pods forever",
+                fix="Allow at least one disruption: lower minAvailable (or raise maxUnavailable), or "
+                "run more replicas.",
+            )
         return Prediction("Active", message=f"{rule} of {covered}: {allowed} may be evicted at a time")
 
     # --- StatefulSet --------------------------------------------------------------------------------------
@@ -247,14 +329,21 @@ class Relations:
         service = self.by_key.get(("Service", stateful_set.namespace, name))
         where = f"{stateful_set.name}-0.{name}.{stateful_set.namespace}.svc"
         if service is None and self.inventory.get("Service", stateful_set.namespace, name) is None:
-            return Prediction("NoPodDNS", "ServiceNotFound",
-                              f'serviceName is "{name}", a Service that does not exist: the pods get no DNS names '
-                              f"such as {where}", fix=f"Add a headless Service {name} (clusterIP: None) selecting "
-                                                      "the pods.")
+            return Prediction(
+                "NoPodDNS",
+                "ServiceNotFound",
+                f'serviceName is "{name}", a Service that does not exist: the pods get no DNS names '
+                f"such as {where}",
+                fix=f"Add a headless Service {name} (clusterIP: None) selecting the pods.",
+            )
         if service is not None and service.spec.get("clusterIP") != "None":
-            return Prediction("NoPodDNS", "ServiceNotHeadless",
-                              f'serviceName is "{name}", which is not headless (clusterIP: None): the pods get no '
-                              f"DNS names such as {where}", fix=f"Set clusterIP: None on the Service {name}.")
+            return Prediction(
+                "NoPodDNS",
+                "ServiceNotHeadless",
+                f'serviceName is "{name}", which is not headless (clusterIP: None): the pods get no '
+                f"DNS names such as {where}",
+                fix=f"Set clusterIP: None on the Service {name}.",
+            )
         return None
 
 
@@ -275,8 +364,13 @@ def _scaled(value, expected: int) -> int:
 def _missing_request(metric: dict, pods: list[ClusterObject]) -> str | None:
     """Utilization targets need the resource requested by every container (or by the named one)."""
     kind = metric.get("type")
-    source = mapping(metric.get("resource") if kind == "Resource" else metric.get("containerResource")
-                     if kind == "ContainerResource" else None)
+    source = mapping(
+        metric.get("resource")
+        if kind == "Resource"
+        else metric.get("containerResource")
+        if kind == "ContainerResource"
+        else None
+    )
     if mapping(source.get("target")).get("type") != "Utilization":
         return None
     resource, only = text(source.get("name")), text(source.get("container"))
@@ -286,6 +380,8 @@ def _missing_request(metric: dict, pods: list[ClusterObject]) -> str | None:
             if only and cname != only:
                 continue
             if resource not in mapping(mapping(container.get("resources")).get("requests")):
-                return f"failed to get {resource} utilization: missing request for {resource} in container {cname} " \
-                       f"of Pod {pod.name}"
+                return (
+                    f"failed to get {resource} utilization: missing request for {resource} "
+                    f"in container {cname} of Pod {pod.name}"
+                )
     return None

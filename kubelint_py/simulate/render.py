@@ -22,8 +22,15 @@ def to_text(result: Result, color: bool = False, width: int | None = None) -> st
     from rich.tree import Tree
 
     out = StringIO()
-    console = Console(file=out, width=width or UNWRAPPED, force_terminal=color, no_color=not color,
-                      color_system="standard" if color else None, highlight=False, emoji=False)
+    console = Console(
+        file=out,
+        width=width or UNWRAPPED,
+        force_terminal=color,
+        no_color=not color,
+        color_system="standard" if color else None,
+        highlight=False,
+        emoji=False,
+    )
     children: dict[int, list[ClusterObject]] = {}
     for obj in result.objects:
         if obj.created_by is not None:
@@ -37,8 +44,10 @@ def to_text(result: Result, color: bool = False, width: int | None = None) -> st
             previous = child
 
     for head, members in _groups(result):
-        tree = Tree(_label(head, Text) if isinstance(head, ClusterObject) else Text(head, style="bold"),
-                    guide_style="dim")
+        tree = Tree(
+            _label(head, Text) if isinstance(head, ClusterObject) else Text(head, style="bold"),
+            guide_style="dim",
+        )
         for obj in (children.get(id(head), []) if isinstance(head, ClusterObject) else []) + members:
             grow(tree, obj)
         console.print(tree)
@@ -65,7 +74,9 @@ def _groups(result: Result) -> list[tuple[ClusterObject | str, list[ClusterObjec
         if namespace is not None:
             groups.append((namespace, members.get(name, [])))
         else:
-            groups.append((f"namespace {name} (not created by the input: it must exist)", members.get(name, [])))
+            groups.append(
+                (f"namespace {name} (not created by the input: it must exist)", members.get(name, []))
+            )
     if members.get(None):
         groups.append(("cluster-scoped", members[None]))
     return groups
@@ -73,9 +84,14 @@ def _groups(result: Result) -> list[tuple[ClusterObject | str, list[ClusterObjec
 
 def _same_fate(previous: ClusterObject | None, obj: ClusterObject) -> bool:
     """Replicas with the same problem: the tree says it once."""
-    return (previous is not None and previous.kind == obj.kind and previous.predicted is not None
-            and obj.predicted is not None and previous.predicted.problem
-            and previous.predicted.to_json() == obj.predicted.to_json())
+    return (
+        previous is not None
+        and previous.kind == obj.kind
+        and previous.predicted is not None
+        and obj.predicted is not None
+        and previous.predicted.problem
+        and previous.predicted.to_json() == obj.predicted.to_json()
+    )
 
 
 def _label(obj: ClusterObject, Text, brief: bool = False):
@@ -87,7 +103,9 @@ def _label(obj: ClusterObject, Text, brief: bool = False):
     if obj.source:
         label.append(f"  {obj.source[0]}:{obj.source[1]}", style="dim")
     if obj.node:
-        certain = obj.spec.get("nodeName") or (obj.created_by is not None and obj.created_by.kind == "DaemonSet")
+        certain = obj.spec.get("nodeName") or (
+            obj.created_by is not None and obj.created_by.kind == "DaemonSet"
+        )
         label.append(f"  {'on' if certain else 'likely on'} {obj.node}", style="dim")
     predicted = obj.predicted
     if predicted is not None:
@@ -112,20 +130,34 @@ def _label(obj: ClusterObject, Text, brief: bool = False):
 
 def _summary(result: Result) -> str:
     rejected = sum(1 for o in result.objects if o.predicted is not None and o.predicted.status == "Rejected")
-    pods = [o for o in result.objects if o.kind == "Pod" and (o.predicted is None or o.predicted.status != "Rejected")]
+    pods = [
+        o
+        for o in result.objects
+        if o.kind == "Pod" and (o.predicted is None or o.predicted.status != "Rejected")
+    ]
     running = sum(1 for p in pods if p.predicted is not None and not p.predicted.problem)
     problems = len(result.problems)
     options = result.options
-    parts = [f"{len(result.objects)} object{'s' if len(result.objects) != 1 else ''}",
-             f"{len(pods)} pod{'s' if len(pods) != 1 else ''} ({running} predicted to run)",
-             f"{problems} problem{'s' if problems != 1 else ''} predicted"]
+    parts = [
+        f"{len(result.objects)} object{'s' if len(result.objects) != 1 else ''}",
+        f"{len(pods)} pod{'s' if len(pods) != 1 else ''} ({running} predicted to run)",
+        f"{problems} problem{'s' if problems != 1 else ''} predicted",
+    ]
     if rejected:
         parts.append(f"{rejected} rejected by the apiserver")
     lines = [", ".join(parts)]
     if options is not None:
-        where = (f"on the {len(result.cluster.nodes)} node{'s' if len(result.cluster.nodes) != 1 else ''} of "
-                 f"{options.cluster}" if result.cluster else "no --cluster: no scheduling predictions")
-        lines.append(f"Kubernetes {options.kubernetes_version}, applied at {options.now:%Y-%m-%dT%H:%M:%SZ}, {where}")
+        where = (
+            f"on the {len(result.cluster.nodes)} node{'s' if len(result.cluster.nodes) != 1 else ''} of "
+            f"{options.cluster}"
+            if result.cluster
+            else "no --cluster: no scheduling predictions"
+        )
+        lines.append(
+            f"Kubernetes {options.kubernetes_version}, applied at {options.now:%Y-%m-%dT%H:%M:%SZ}, {where}"
+        )
     if any(o.stand_in for o in result.objects):
-        lines.append(f"{STAND_IN} marks names the cluster would generate (a hash or random suffix): stand-ins")
+        lines.append(
+            f"{STAND_IN} marks names the cluster would generate (a hash or random suffix): stand-ins"
+        )
     return "\n".join(lines)

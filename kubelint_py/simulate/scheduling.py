@@ -20,39 +20,32 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Callable, Iterator
 
-from kubelint_py import workloads
-from kubelint_py.apply import quantity
-from kubelint_py.apply.selectors import matches
 from kubelint_py.diagnose import scheduler as messages
 from kubelint_py.simulate.cluster import Cluster, Node, Taint
 from kubelint_py.simulate.model import ClusterObject, Prediction, items, mapping, predicted, text
+from kubelint_py.simulate.predicates import (
+    PodFacts,
+    facts,
+    node_matches,
+    port_conflict,
+    selects,
+    tolerates,
+    with_label_keys,
+)
 
 # Reasons whose count says nothing about the pod's own problem.
 _INCIDENTAL = (messages.NODE_AFFINITY_PREFILTER,)
 _CONTROL_PLANE_TAINTS = ("node-role.kubernetes.io/control-plane", "node-role.kubernetes.io/master")
-_NODE_CONDITION_TAINTS = ("node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable",
-                          "node.kubernetes.io/network-unavailable", "node.kubernetes.io/uninitialized")
+_NODE_CONDITION_TAINTS = (
+    "node.kubernetes.io/not-ready",
+    "node.kubernetes.io/unreachable",
+    "node.kubernetes.io/network-unavailable",
+    "node.kubernetes.io/uninitialized",
+)
 _UNSCHEDULABLE_TAINT = Taint("node.kubernetes.io/unschedulable", "", "NoSchedule")
 # Hiding the taint in the message (kubernetes/kubernetes#134740) reached 1.34 as a patch release.
 _TAINT_HIDDEN_SINCE = 34
 _RESOURCE_ORDER = ("cpu", "memory", "ephemeral-storage")
-
-
-@dataclass
-class PodFacts:
-    """What the filters read from a pod, computed once."""
-
-    namespace: str
-    labels: dict
-    owner: str
-    requests: dict[str, Decimal]
-    tolerations: list[dict]
-    node_selector: dict
-    node_terms: list | None  # required node affinity terms; None when there are none
-    host_ports: set[tuple[str, str, int]]
-    affinity: list[dict]
-    anti_affinity: list[dict]
-    spread: list[dict]
 
 
 @dataclass
@@ -70,8 +63,13 @@ class NodeState:
 
 
 class Scheduler:
-    def __init__(self, cluster: Cluster | None, claim_state: Callable[[str, str], str | None],
-                 namespace_labels: Callable[[str], dict], minor: int):
+    def __init__(
+        self,
+        cluster: Cluster | None,
+        claim_state: Callable[[str, str], str | None],
+        namespace_labels: Callable[[str], dict],
+        minor: int,
+    ):
         self.nodes = [NodeState(node) for node in cluster.nodes] if cluster else None
         self.anti_affine: list[tuple[NodeState, PodFacts]] = []  # placed pods with required anti-affinity
         self.claim_state = claim_state  # (namespace, claim) -> "missing" | "unbound" | "waiting" | None
@@ -82,28 +80,38 @@ class Scheduler:
             state = by_name.get(text(mapping(body.get("spec")).get("nodeName")))
             if state is not None:
                 meta = mapping(body.get("metadata"))
-                self._place(state, facts(body, text(meta.get("namespace")) or "default", mapping(meta.get("labels")), ""))
-
-    @property
-    def has_nodes(self) -> bool:
-        return self.nodes is not None
+                self._place(
+                    state,
+                    facts(body, text(meta.get("namespace")) or "default", mapping(meta.get("labels")), ""),
+                )
 
     def schedule(self, pod: ClusterObject, pinned: str | None = None) -> Prediction | None:
         """Pending with the scheduler's message, or None once placed (`pod.node` set with --cluster)."""
         spec = pod.spec
         if items(spec.get("schedulingGates")):
-            return predicted("SchedulingGated", "SchedulingGated",
-                             "Scheduling is blocked due to non-empty scheduling gates", "scheduling-gated")
+            return predicted(
+                "SchedulingGated",
+                "SchedulingGated",
+                "Scheduling is blocked due to non-empty scheduling gates",
+                "scheduling-gated",
+            )
         stopped = self._volume_prefilter(pod)
-        if stopped is not None or self.nodes is None or text(spec.get("schedulerName")) not in (
-                "", "default-scheduler"):
+        if (
+            stopped is not None
+            or self.nodes is None
+            or text(spec.get("schedulerName")) not in ("", "default-scheduler")
+        ):
             return stopped
         if text(spec.get("nodeName")):
             return self._assigned(pod, text(spec["nodeName"]))
         if not self.nodes:
             return predicted("Pending", "Unschedulable", "no nodes available to schedule pods", "no-nodes")
-        pod_facts = facts(pod.body, pod.namespace or "default", pod.labels,
-                          pod.created_by.ref if pod.created_by else pod.ref)
+        pod_facts = facts(
+            pod.body,
+            pod.namespace or "default",
+            pod.labels,
+            pod.created_by.ref if pod.created_by else pod.ref,
+        )
         reasons: Counter[str] = Counter()
         feasible = []
         spread = self._spread_counts(pod_facts)
@@ -121,8 +129,14 @@ class Scheduler:
             feasible = []
         if not feasible:
             return self._unschedulable(reasons)
-        best = min(feasible, key=lambda s: (sum(1 for p in s.pods if p.owner == pod_facts.owner),
-                                            -_room(s, pod_facts), s.node.name))
+        best = min(
+            feasible,
+            key=lambda s: (
+                sum(1 for p in s.pods if p.owner == pod_facts.owner),
+                -_room(s, pod_facts),
+                s.node.name,
+            ),
+        )
         self._place(best, pod_facts)
         pod.node = best.node.name
         return None
@@ -139,16 +153,20 @@ class Scheduler:
                 self._place(state, facts(pod.body, pod.namespace or "default", pod.labels, pod.ref))
                 pod.node = node_name
                 return None
-        return Prediction("Pending", "NodeNotFound",
-                          f'spec.nodeName is "{node_name}", a node the cluster does not have: no kubelet takes the pod',
-                          fix="Remove spec.nodeName and let the scheduler choose, or name an existing node.")
+        return Prediction(
+            "Pending",
+            "NodeNotFound",
+            f'spec.nodeName is "{node_name}", a node the cluster does not have: no kubelet takes the pod',
+            fix="Remove spec.nodeName and let the scheduler choose, or name an existing node.",
+        )
 
     def _volume_prefilter(self, pod: ClusterObject) -> Prediction | None:
         for claim in _claims(pod):
             state = self.claim_state(pod.namespace or "", claim)
             if state == "missing":
-                return self._pending_everywhere(messages.PVC_NOT_FOUND.format(claim=claim), "pvc-not-found",
-                                                claim=claim)
+                return self._pending_everywhere(
+                    messages.PVC_NOT_FOUND.format(claim=claim), "pvc-not-found", claim=claim
+                )
             if state == "unbound":
                 return self._pending_everywhere(messages.UNBOUND_PVC, "pvc-unbound")
         return None
@@ -157,32 +175,48 @@ class Scheduler:
         if not self.nodes:
             return predicted("Pending", "Unschedulable", reason, cause, **values)
         total = len(self.nodes)
-        return predicted("Pending", "Unschedulable",
-                         messages.fit_error(total, {}, prefilter=reason, minor=self.minor), cause,
-                         count=str(total), total=str(total), **values)
+        return predicted(
+            "Pending",
+            "Unschedulable",
+            messages.fit_error(total, {}, prefilter=reason, minor=self.minor),
+            cause,
+            count=str(total),
+            total=str(total),
+            **values,
+        )
 
     def _unschedulable(self, reasons: Counter[str]) -> Prediction:
         total = len(self.nodes or ())
         message = messages.fit_error(total, dict(reasons), minor=self.minor)
         reason, count = _main_reason(reasons)
         cause, values = _cause_of(reason)
-        return predicted("Pending", "Unschedulable", message, cause, count=str(count), total=str(total), **values)
+        return predicted(
+            "Pending", "Unschedulable", message, cause, count=str(count), total=str(total), **values
+        )
 
     # --- the filters, in the scheduler's order; a node fails at the first one that refuses it ---------
 
-    def _filter(self, pod: PodFacts, state: NodeState, spread: list[tuple[dict, Counter[str], int]]) -> list[str]:
+    def _filter(
+        self, pod: PodFacts, state: NodeState, spread: list[tuple[dict, Counter[str], int]]
+    ) -> list[str]:
         node = state.node
         if node.unschedulable and not tolerates(pod.tolerations, _UNSCHEDULABLE_TAINT):
             return [messages.UNSCHEDULABLE]
-        taint = next((t for t in node.taints if t.effect in ("NoSchedule", "NoExecute")
-                      and not tolerates(pod.tolerations, t)), None)
+        taint = next(
+            (
+                t
+                for t in node.taints
+                if t.effect in ("NoSchedule", "NoExecute") and not tolerates(pod.tolerations, t)
+            ),
+            None,
+        )
         if taint is not None:
             if self.minor >= _TAINT_HIDDEN_SINCE:
                 return [messages.UNTOLERATED_TAINTS]
             return [messages.UNTOLERATED_TAINT.format(key=taint.key, value=taint.value)]
         if not node_matches(pod, node):
             return [messages.NODE_AFFINITY]
-        if _port_conflict(pod.host_ports, state.ports):
+        if port_conflict(pod.host_ports, state.ports):
             return [messages.HOST_PORTS]
         short = _insufficient(pod, state)
         if short:
@@ -198,20 +232,24 @@ class Scheduler:
         constraints = [c for c in pod.spread if c.get("whenUnsatisfiable") == "DoNotSchedule"]
         keys = [text(c.get("topologyKey")) for c in constraints]
         counted = []
-        for constraint, key in zip(constraints, keys):
-            selector = _with_label_keys(constraint.get("labelSelector"), constraint, pod.labels)
+        for constraint, key in zip(constraints, keys, strict=True):
+            selector = with_label_keys(constraint.get("labelSelector"), constraint, pod.labels)
             counts: Counter[str] = Counter()
             for other in self.nodes or ():
                 if not all(k in other.node.labels for k in keys):
                     continue
-                if constraint.get("nodeAffinityPolicy", "Honor") == "Honor" and not node_matches(pod, other.node):
+                if constraint.get("nodeAffinityPolicy", "Honor") == "Honor" and not node_matches(
+                    pod, other.node
+                ):
                     continue
                 if constraint.get("nodeTaintsPolicy") == "Honor" and any(
-                        t.effect in ("NoSchedule", "NoExecute") and not tolerates(pod.tolerations, t)
-                        for t in other.node.taints):
+                    t.effect in ("NoSchedule", "NoExecute") and not tolerates(pod.tolerations, t)
+                    for t in other.node.taints
+                ):
                     continue
-                counts[other.node.labels[key]] += sum(1 for p in other.pods if p.namespace == pod.namespace
-                                                      and _selects(selector, p.labels))
+                counts[other.node.labels[key]] += sum(
+                    1 for p in other.pods if p.namespace == pod.namespace and selects(selector, p.labels)
+                )
             minimum = min(counts.values()) if counts else 0
             min_domains = constraint.get("minDomains")
             if isinstance(min_domains, int) and len(counts) < min_domains:
@@ -224,13 +262,16 @@ class Scheduler:
         if pod.affinity and not self._affinity_satisfied(pod, state):
             return messages.POD_AFFINITY
         for term in pod.anti_affinity:
-            if any(self._term_selects(term, pod, other) for other in self._domain(term, state)):
+            if any(self._termselects(term, pod, other) for other in self._domain(term, state)):
                 return messages.POD_ANTI_AFFINITY
         for other_state, other in self.anti_affine:
             for term in other.anti_affinity:
                 key = text(term.get("topologyKey"))
-                if (key in state.node.labels and state.node.labels[key] == other_state.node.labels.get(key)
-                        and self._term_selects(term, other, pod)):
+                if (
+                    key in state.node.labels
+                    and state.node.labels[key] == other_state.node.labels.get(key)
+                    and self._termselects(term, other, pod)
+                ):
                     return messages.EXISTING_ANTI_AFFINITY
         return None
 
@@ -239,12 +280,22 @@ class Scheduler:
         a group that wants to be near itself may go anywhere the topology labels exist."""
         if any(text(term.get("topologyKey")) not in state.node.labels for term in pod.affinity):
             return False
-        selected = [(s, other) for s in self.nodes or () for other in s.pods
-                    if all(self._term_selects(term, pod, other) for term in pod.affinity)]
+        selected = [
+            (s, other)
+            for s in self.nodes or ()
+            for other in s.pods
+            if all(self._termselects(term, pod, other) for term in pod.affinity)
+        ]
         if not selected:
-            return all(self._term_selects(term, pod, pod) for term in pod.affinity)
-        return all(any(s.node.labels.get(text(term.get("topologyKey"))) == state.node.labels[text(term.get("topologyKey"))]
-                       for s, _ in selected) for term in pod.affinity)
+            return all(self._termselects(term, pod, pod) for term in pod.affinity)
+        return all(
+            any(
+                s.node.labels.get(text(term.get("topologyKey")))
+                == state.node.labels[text(term.get("topologyKey"))]
+                for s, _ in selected
+            )
+            for term in pod.affinity
+        )
 
     def _domain(self, term: dict, state: NodeState) -> Iterator[PodFacts]:
         """The pods in `state`'s domain of the term's topology key (none if the node lacks the key)."""
@@ -256,15 +307,18 @@ class Scheduler:
             if other_state.node.labels.get(key) == value:
                 yield from other_state.pods
 
-    def _term_selects(self, term: dict, owner: PodFacts, other: PodFacts) -> bool:
+    def _termselects(self, term: dict, owner: PodFacts, other: PodFacts) -> bool:
         namespaces = [n for n in items(term.get("namespaces")) if isinstance(n, str)]
         namespace_selector = term.get("namespaceSelector")
         if namespace_selector is not None:
-            in_namespace = other.namespace in namespaces or _selects(
-                namespace_selector, self.namespace_labels(other.namespace))
+            in_namespace = other.namespace in namespaces or selects(
+                namespace_selector, self.namespace_labels(other.namespace)
+            )
         else:
             in_namespace = other.namespace in (namespaces or [owner.namespace])
-        return in_namespace and _selects(_with_label_keys(term.get("labelSelector"), term, owner.labels), other.labels)
+        return in_namespace and selects(
+            with_label_keys(term.get("labelSelector"), term, owner.labels), other.labels
+        )
 
 
 # --- pods, nodes, selectors -------------------------------------------------------------------------------
@@ -275,130 +329,12 @@ def _skewed(pod: PodFacts, state: NodeState, spread: list[tuple[dict, Counter[st
     if any(text(c.get("topologyKey")) not in state.node.labels for c, _, _ in spread):
         return messages.TOPOLOGY_SPREAD_MISSING_LABEL
     for constraint, counts, minimum in spread:
-        own = 1 if _selects(constraint.get("labelSelector"), pod.labels) else 0
+        own = 1 if selects(constraint.get("labelSelector"), pod.labels) else 0
         skew = counts[state.node.labels[text(constraint.get("topologyKey"))]] + own - minimum
         max_skew = constraint.get("maxSkew")
         if isinstance(max_skew, int) and skew > max_skew:
             return messages.TOPOLOGY_SPREAD
     return None
-
-
-def facts(body: dict, namespace: str, labels: dict, owner: str) -> PodFacts:
-    spec = mapping(body.get("spec"))
-    affinity = mapping(spec.get("affinity"))
-    node_affinity = mapping(mapping(affinity.get("nodeAffinity")).get("requiredDuringSchedulingIgnoredDuringExecution"))
-    terms = items(node_affinity.get("nodeSelectorTerms")) if node_affinity else None
-    ports = set()
-    for _, container in workloads.containers(spec, ("initContainers", "containers")):
-        for port in items(container.get("ports")):
-            port = mapping(port)
-            if isinstance(port.get("hostPort"), int) and port["hostPort"] > 0:
-                ports.add((text(port.get("hostIP")) or "0.0.0.0", text(port.get("protocol")) or "TCP", port["hostPort"]))
-
-    def required(kind: str) -> list[dict]:
-        return [mapping(t) for t in items(mapping(affinity.get(kind)).get("requiredDuringSchedulingIgnoredDuringExecution"))]
-
-    return PodFacts(namespace, labels, owner, pod_requests(spec), [mapping(t) for t in items(spec.get("tolerations"))],
-                    {k: str(v) for k, v in mapping(spec.get("nodeSelector")).items()}, terms, ports,
-                    required("podAffinity"), required("podAntiAffinity"),
-                    [mapping(c) for c in items(spec.get("topologySpreadConstraints"))])
-
-
-def pod_requests(spec: dict) -> dict[str, Decimal]:
-    """What the scheduler reserves for a pod: the larger of its app containers (plus sidecars) and its
-    heaviest init step, plus the runtime's overhead (KEP-753 for sidecars)."""
-    def requests(container: dict) -> dict[str, Decimal]:
-        found = {}
-        for resource, value in mapping(mapping(container.get("resources")).get("requests")).items():
-            parsed = quantity.parse_or_none(value)
-            if parsed is not None:
-                found[resource] = parsed
-        return found
-
-    total: dict[str, Decimal] = {}
-    for container in items(spec.get("containers")):
-        for resource, amount in requests(mapping(container)).items():
-            total[resource] = total.get(resource, Decimal(0)) + amount
-    sidecars: dict[str, Decimal] = {}
-    peak: dict[str, Decimal] = {}
-    for container in items(spec.get("initContainers")):
-        container = mapping(container)
-        own = requests(container)
-        if container.get("restartPolicy") == "Always":
-            for resource, amount in own.items():
-                sidecars[resource] = sidecars.get(resource, Decimal(0)) + amount
-                peak[resource] = max(peak.get(resource, Decimal(0)), sidecars[resource])
-        else:
-            for resource in set(own) | set(sidecars):
-                step = own.get(resource, Decimal(0)) + sidecars.get(resource, Decimal(0))
-                peak[resource] = max(peak.get(resource, Decimal(0)), step)
-    for resource in set(total) | set(sidecars) | set(peak):
-        running = total.get(resource, Decimal(0)) + sidecars.get(resource, Decimal(0))
-        total[resource] = max(running, peak.get(resource, Decimal(0)))
-    for resource, value in mapping(spec.get("overhead")).items():
-        parsed = quantity.parse_or_none(value)
-        if parsed is not None:
-            total[resource] = total.get(resource, Decimal(0)) + parsed
-    return {resource: amount for resource, amount in total.items() if amount > 0}
-
-
-def tolerates(tolerations: list[dict], taint: Taint) -> bool:
-    """v1 Toleration.ToleratesTaint."""
-    for toleration in tolerations:
-        effect = text(toleration.get("effect"))
-        if effect and effect != taint.effect:
-            continue
-        key = text(toleration.get("key"))
-        if toleration.get("operator") == "Exists":
-            if not key or key == taint.key:
-                return True
-        elif key == taint.key and text(toleration.get("value")) == taint.value:
-            return True
-    return False
-
-
-def node_matches(pod: PodFacts, node: Node) -> bool:
-    """nodeSelector and the required node affinity terms (any one term, every requirement in it)."""
-    if any(node.labels.get(k) != v for k, v in pod.node_selector.items()):
-        return False
-    if pod.node_terms is None:
-        return True
-    return any(_term_matches(mapping(term), node) for term in pod.node_terms)
-
-
-def _term_matches(term: dict, node: Node) -> bool:
-    expressions, fields = items(term.get("matchExpressions")), items(term.get("matchFields"))
-    if not expressions and not fields:
-        return False
-    return (all(_requirement(mapping(r), node.labels) for r in expressions)
-            and all(_requirement(mapping(r), {"metadata.name": node.name}) for r in fields))
-
-
-def _requirement(requirement: dict, labels: dict) -> bool:
-    key, operator = text(requirement.get("key")), requirement.get("operator")
-    values = [str(v) for v in items(requirement.get("values"))]
-    present = key in labels
-    if operator == "In":
-        return present and labels[key] in values
-    if operator == "NotIn":
-        return not present or labels[key] not in values
-    if operator == "Exists":
-        return present
-    if operator == "DoesNotExist":
-        return not present
-    if operator in ("Gt", "Lt") and present and len(values) == 1:
-        try:
-            have, bound = int(labels[key]), int(values[0])
-        except ValueError:
-            return False
-        return have > bound if operator == "Gt" else have < bound
-    return False
-
-
-def _port_conflict(wanted: set[tuple[str, str, int]], taken: set[tuple[str, str, int]]) -> bool:
-    return any(port == other_port and protocol == other_protocol
-               and (ip == other_ip or "0.0.0.0" in (ip, other_ip))
-               for ip, protocol, port in wanted for other_ip, other_protocol, other_port in taken)
 
 
 def _insufficient(pod: PodFacts, state: NodeState) -> list[str]:
@@ -421,25 +357,13 @@ def _insufficient(pod: PodFacts, state: NodeState) -> list[str]:
 def _room(state: NodeState, pod: PodFacts) -> Decimal:
     """The share of cpu and memory left on the node after placing the pod."""
     allocatable = state.node.allocatable or {}
-    shares = [(allocatable[r] - state.requested.get(r, Decimal(0)) - pod.requests.get(r, Decimal(0))) / allocatable[r]
-              for r in ("cpu", "memory") if allocatable.get(r)]
+    shares = [
+        (allocatable[r] - state.requested.get(r, Decimal(0)) - pod.requests.get(r, Decimal(0)))
+        / allocatable[r]
+        for r in ("cpu", "memory")
+        if allocatable.get(r)
+    ]
     return sum(shares) / len(shares) if shares else Decimal(0)
-
-
-def _selects(selector, labels: dict) -> bool:
-    """A metav1.LabelSelector; a missing one selects nothing, as in affinity and spread terms."""
-    return isinstance(selector, dict) and matches(selector, labels)
-
-
-def _with_label_keys(selector, term: dict, labels: dict):
-    """matchLabelKeys / mismatchLabelKeys: the pod's own values of those labels join the selector."""
-    extra = [{"key": k, "operator": "In", "values": [labels[k]]} for k in items(term.get("matchLabelKeys"))
-             if k in labels]
-    extra += [{"key": k, "operator": "NotIn", "values": [labels[k]]} for k in items(term.get("mismatchLabelKeys"))
-              if k in labels]
-    if not extra or not isinstance(selector, dict):
-        return selector
-    return {**selector, "matchExpressions": items(selector.get("matchExpressions")) + extra}
 
 
 def _claims(pod: ClusterObject) -> Iterator[str]:
@@ -455,6 +379,7 @@ def _claims(pod: ClusterObject) -> Iterator[str]:
 def _main_reason(reasons: Counter[str]) -> tuple[str, int]:
     """The reason that says most about the pod: the most nodes, leaving out nodes a PreFilter set
     aside and control-plane taints, which are expected."""
+
     def weight(item: tuple[str, int]) -> tuple[int, int]:
         reason, count = item
         incidental = reason in _INCIDENTAL or any(t in reason for t in _CONTROL_PLANE_TAINTS)

@@ -24,9 +24,11 @@ class Storage:
             meta = mapping(body.get("metadata"))
             annotations = mapping(meta.get("annotations"))
             self.classes[text(meta.get("name"))] = StorageClass(
-                text(meta.get("name")), text(body.get("provisioner")),
+                text(meta.get("name")),
+                text(body.get("provisioner")),
                 text(body.get("volumeBindingMode")) or "Immediate",
-                any(annotations.get(a) == "true" for a in DEFAULT_CLASS_ANNOTATIONS))
+                any(annotations.get(a) == "true" for a in DEFAULT_CLASS_ANNOTATIONS),
+            )
         self.free = list(cluster.volumes if cluster else ()) + list(volumes)
 
     def class_of(self, claim: ClusterObject) -> StorageClass | None:
@@ -50,31 +52,51 @@ class Storage:
         if volume is not None:
             return Prediction("Bound", message=f"bound to the PersistentVolume {volume}")
         if name and storage_class is None:
-            return predicted("Pending", "ProvisioningFailed", f'storageclass.storage.k8s.io "{name}" not found',
-                             "storageclass-missing", storageclass=name)
+            return predicted(
+                "Pending",
+                "ProvisioningFailed",
+                f'storageclass.storage.k8s.io "{name}" not found',
+                "storageclass-missing",
+                storageclass=name,
+            )
         if storage_class is None:
-            return predicted("Pending", "FailedBinding",
-                             "no persistent volumes available for this claim and no storage class is set",
-                             "no-storageclass")
+            return predicted(
+                "Pending",
+                "FailedBinding",
+                "no persistent volumes available for this claim and no storage class is set",
+                "no-storageclass",
+            )
         if storage_class.provisioner == NO_PROVISIONER:
-            return predicted("Pending", "FailedBinding", "no persistent volumes available for this claim",
-                             "no-volume-to-bind")
-        wait = " once its first pod is scheduled" if storage_class.binding_mode == WAIT_FOR_FIRST_CONSUMER else ""
+            return predicted(
+                "Pending",
+                "FailedBinding",
+                "no persistent volumes available for this claim",
+                "no-volume-to-bind",
+            )
+        wait = (
+            " once its first pod is scheduled"
+            if storage_class.binding_mode == WAIT_FOR_FIRST_CONSUMER
+            else ""
+        )
         by = f" by {storage_class.provisioner}" if storage_class.provisioner else ""
         return Prediction("Bound", message=f"provisioned{by} (StorageClass {storage_class.name}){wait}")
 
     def _take_volume(self, claim: ClusterObject, class_name: str) -> str | None:
         """A free PersistentVolume that fits the claim; it is bound to this claim from now on."""
         spec = claim.spec
-        wanted = quantity.parse_or_none(mapping(mapping(spec.get("resources")).get("requests")).get("storage"))
+        wanted = quantity.parse_or_none(
+            mapping(mapping(spec.get("resources")).get("requests")).get("storage")
+        )
         modes = set(items(spec.get("accessModes")))
         for volume in self.free:
             volume_spec = mapping(volume.get("spec"))
             size = quantity.parse_or_none(mapping(volume_spec.get("capacity")).get("storage")) or Decimal(0)
-            if (text(volume_spec.get("storageClassName")) == class_name
-                    and (wanted is None or size >= wanted)
-                    and modes <= set(items(volume_spec.get("accessModes")))
-                    and text(volume_spec.get("volumeMode")) in ("", text(spec.get("volumeMode")) or "Filesystem")):
+            if (
+                text(volume_spec.get("storageClassName")) == class_name
+                and (wanted is None or size >= wanted)
+                and modes <= set(items(volume_spec.get("accessModes")))
+                and text(volume_spec.get("volumeMode")) in ("", text(spec.get("volumeMode")) or "Filesystem")
+            ):
                 self.free.remove(volume)
                 return text(mapping(volume.get("metadata")).get("name"))
         return None
