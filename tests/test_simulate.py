@@ -757,3 +757,42 @@ def _causes(fixture: str, args: tuple) -> dict:
     cluster = args[1] if args else None
     result = run([str(SIMULATE / fixture)], Options("1.37", NOW, cluster))
     return {(o.kind, o.name): o.predicted.cause for o in result.objects if o.predicted and o.predicted.cause}
+
+
+# --- Pod Security admission --------------------------------------------------------------------------------
+
+
+def test_pod_security_speaks_like_the_admission_controller(tmp_path):
+    """The message a stock nginx Deployment meets in a restricted namespace, as clusters print it."""
+    namespace = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: default\n  labels: {pod-security.kubernetes.io/enforce: restricted}\n---\n"
+    spec = "containers:\n  - {name: nginx, image: 'nginx:1.27', securityContext: {runAsUser: 0}}"
+    replica_set = next(o for o in simulate(tmp_path, namespace + deployment(spec)).objects if o.kind == "ReplicaSet")
+    assert replica_set.predicted.message.split(" is forbidden: ")[1] == (
+        'violates PodSecurity "restricted:latest": allowPrivilegeEscalation != false (container "nginx" must set '
+        'securityContext.allowPrivilegeEscalation=false), unrestricted capabilities (container "nginx" must set '
+        'securityContext.capabilities.drop=["ALL"]), runAsNonRoot != true (pod or container "nginx" must set '
+        'securityContext.runAsNonRoot=true), runAsUser=0 (container "nginx" must not set runAsUser=0), '
+        'seccompProfile (pod or container "nginx" must set securityContext.seccompProfile.type to "RuntimeDefault" '
+        'or "Localhost")')
+
+
+def test_pod_security_levels_and_versions(tmp_path):
+    from kubelint_py.simulate.pod_security import violations
+
+    spec = {"hostNetwork": True, "containers": [
+        {"name": "a", "securityContext": {"capabilities": {"add": ["NET_ADMIN", "CHOWN"]}}},
+        {"name": "b", "securityContext": {"capabilities": {"add": ["SYS_TIME"]}, "privileged": True}}]}
+    assert violations(spec, {}) is None
+    assert violations(spec, {"pod-security.kubernetes.io/enforce": "privileged"}) is None
+    assert violations(spec, {"pod-security.kubernetes.io/enforce": "baseline",
+                             "pod-security.kubernetes.io/enforce-version": "v1.30"}) == (
+        'violates PodSecurity "baseline:v1.30": non-default capabilities (containers "a", "b" must not include '
+        '"NET_ADMIN", "SYS_TIME" in securityContext.capabilities.add), host namespaces (hostNetwork=true), '
+        'privileged (container "b" must not set securityContext.privileged=true)')
+    compliant = {"securityContext": {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}},
+                 "volumes": [{"name": "tmp", "emptyDir": {}}, {"name": "nfs", "nfs": {"server": "x", "path": "/"}}],
+                 "containers": [{"name": "app", "securityContext": {"allowPrivilegeEscalation": False,
+                                                                     "capabilities": {"drop": ["ALL"]}}}]}
+    assert violations(compliant, {"pod-security.kubernetes.io/enforce": "restricted"}) == (
+        'violates PodSecurity "restricted:latest": restricted volume types (volume "nfs" uses restricted volume '
+        'type "nfs")')

@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from kubelint_py import workloads
-from kubelint_py.simulate import images
+from kubelint_py.simulate import images, pod_security
 from kubelint_py.simulate.cluster import Node
 from kubelint_py.simulate.inventory import Inventory
 from kubelint_py.simulate.model import ClusterObject, Prediction, items, mapping, predicted, text
@@ -52,6 +52,12 @@ def admit(spec: dict, namespace: str, pod_name: str, inventory: Inventory) -> Pr
             "priorityclass-missing",
             priorityclass=priority_class,
         )
+    known = inventory.get("Namespace", None, namespace)
+    labels = mapping(mapping(mapping(known.body if known else None).get("metadata")).get("labels"))
+    refused = pod_security.violations(spec, labels)
+    if refused is not None:
+        return predicted("FailedCreate", "FailedCreate", f'pods "{pod_name}" is forbidden: {refused}',
+                         "pod-security-violation", namespace=namespace)
     return None
 
 
