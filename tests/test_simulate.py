@@ -796,3 +796,23 @@ def test_pod_security_levels_and_versions(tmp_path):
     assert violations(compliant, {"pod-security.kubernetes.io/enforce": "restricted"}) == (
         'violates PodSecurity "restricted:latest": restricted volume types (volume "nfs" uses restricted volume '
         'type "nfs")')
+
+
+def test_a_missing_pull_secret_is_a_remark_not_a_failure(tmp_path, kubelint):
+    spec = "imagePullSecrets: [{name: regcred}]\ncontainers: [{name: app, image: 'registry.acme.io/app:1'}]"
+    path = tmp_path / "app.yaml"
+    path.write_text(deployment(spec))
+    result = kubelint("simulate", path, "-f", "json")
+    [pod] = [o for o in json.loads(result.stdout)["objects"] if o["kind"] == "Pod"]
+    assert result.exit_code == 0
+    assert pod["predicted"]["status"] == "Running" and pod["predicted"]["reason"] is None
+    assert 'imagePullSecrets names the Secret "regcred", which does not exist' in pod["predicted"]["message"]
+
+
+def test_namespace_flag_places_objects_and_refuses_others(kubelint):
+    moved = json.loads(kubelint("simulate", SIMULATE / "kind-dev.yaml", "-n", "dev", "-f", "json").stdout)["objects"]
+    assert {o["namespace"] for o in moved} == {"dev"}
+    refused = json.loads(kubelint("simulate", SIMULATE / "batch.yaml", "-n", "ops", "-f", "json").stdout)["objects"]
+    cron_job = next(o for o in refused if o["kind"] == "CronJob")
+    assert cron_job["predicted"]["status"] == "Rejected" and "apply/namespace-mismatch" in cron_job["predicted"]["message"]
+    assert not any(o["createdBy"] == "CronJob/invoice-run" for o in refused)

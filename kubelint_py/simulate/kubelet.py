@@ -22,9 +22,6 @@ from kubelint_py.simulate.cluster import Node
 from kubelint_py.simulate.inventory import Inventory
 from kubelint_py.simulate.model import ClusterObject, Prediction, items, mapping, predicted, text
 
-RUNNING = "Running"
-
-
 # --- admission -------------------------------------------------------------------------------------
 
 
@@ -67,6 +64,12 @@ def admit(spec: dict, namespace: str, pod_name: str, inventory: Inventory) -> Pr
 def start(pod: ClusterObject, inventory: Inventory, node: Node | None, minor: int) -> Prediction:
     """What the pod shows once it is on a node: the first stage that holds it up, or Running."""
     spec = pod.spec
+    for secret in items(spec.get("imagePullSecrets")):
+        name = text(mapping(secret).get("name"))
+        if name and inventory.get("Secret", pod.namespace, name) is None:
+            # The kubelet pulls without it (FailedToRetrieveImagePullSecret): fine for a public image.
+            pod.notes.append(f'imagePullSecrets names the Secret "{name}", which does not exist: the image is '
+                             "pulled without credentials, which a private registry refuses (ErrImagePull)")
     init_count = len(items(spec.get("initContainers")))
     for problem in _volumes(pod, inventory):
         status = f"Init:0/{init_count}" if init_count else "ContainerCreating"
@@ -77,7 +80,7 @@ def start(pod: ClusterObject, inventory: Inventory, node: Node | None, minor: in
             if list_name == "initContainers":
                 problem.status = f"Init:{problem.status}"
             return problem
-    return Prediction(RUNNING)
+    return Prediction("Running")
 
 
 def _fields(problem: Prediction) -> tuple:

@@ -81,8 +81,16 @@ class ClusterObject:
             "name": self.name,
             "source": {"file": self.source[0], "line": self.source[1]} if self.source else None,
             "createdBy": self.created_by.ref if self.created_by else None,
-            "predicted": self.predicted.to_json() if self.predicted else None,
+            "predicted": self._predicted_json(),
         }
+
+    def _predicted_json(self) -> dict | None:
+        if self.predicted is None:
+            return None
+        found = self.predicted.to_json()
+        if found["message"] is None and self.notes:  # a remark on something predicted to go well
+            found["message"] = "; ".join(self.notes)
+        return found
 
 
 def predicted(status: str, reason: str, message: str, cause_id: str, **values: str) -> Prediction:
