@@ -82,6 +82,8 @@ class Run:
             elif not document.base:  # a List's broken item is reported, the List itself was checked
                 report.unreadable += 1
         for document in loaded.documents:
+            # Where the object starts, kept for `kubelint simulate`: free now, a re-parse once released.
+            document.extra["line"] = document.locate(())[0]
             document.locate_fn.release()
         self.documents.extend(loaded.documents)
 

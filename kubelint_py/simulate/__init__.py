@@ -80,7 +80,7 @@ def run(paths: list[str], options: Options) -> Result:
         for kind, namespace, name, body in result.cluster.objects:
             inventory.add(kind, namespace, name, body)
     tops = [_top(document, options, built_in, rejections) for document in _last_wins(documents, options)]
-    accepted = [top for top in tops if top.predicted is None]
+    accepted = [top for top in tops if top.predicted is None]  # the others are rejected
     storage = Storage(
         result.cluster,
         [t.body for t in accepted if t.kind == "StorageClass"],
@@ -105,8 +105,8 @@ def run(paths: list[str], options: Options) -> Result:
     created_at_once = {id(top): controllers.register(top, world) for top in accepted}
     for top in tops:
         result.objects.append(top)
-        if top.predicted is None or not top.predicted.problem:
-            result.objects.extend(created_at_once.get(id(top), []))
+        if id(top) in created_at_once:
+            result.objects.extend(created_at_once[id(top)])
             result.objects.extend(controllers.expand(top, world))
     Relations(result.objects, inventory).predict(result.objects)
     return result
@@ -177,8 +177,7 @@ def _top(document: Document, options: Options, built_in: Callable, rejections: d
         if kinds.is_cluster_scoped(api_version, kind)
         else (text(meta.get("namespace")) or options.namespace or "default")
     )
-    line = document.locate(())[0]
-    document.locate_fn.release()
+    line = document.extra.get("line") or document.locate(())[0]
     is_built_in = built_in(api_version, kind)
     top = ClusterObject(
         api_version,
