@@ -302,23 +302,30 @@ def list_rules(
 
 @app.command()
 def explain(
-    rule: Annotated[str, typer.Argument(help="A rule id, as `kubelint rules` lists it.")],
+    rule: Annotated[str, typer.Argument(help="A rule id, as `kubelint rules` lists it, or a diagnose cause id.")],
     config_file: ConfigOption = None,
     rules_dir: RulesDirOption = None,
 ) -> None:
-    """Print a rule's documentation: what it finds, why it matters, an example and the fix."""
+    """Print a rule's documentation (what it finds, why it matters, an example and the fix), or a
+    diagnose cause's (its stage, what it looks like, the fix and the commands that confirm it)."""
     import difflib
 
     from kubelint_py import catalog
+    from kubelint_py.diagnose.catalogue import explain_cause, list_causes
 
     _, policy = _configuration(config_file, rules_dir)
     listed = {info.id: (info, enabled) for info, enabled in policy.infos(catalog.stage_rules())}
-    if rule not in listed:
-        close = difflib.get_close_matches(rule, list(listed), n=1)
-        fail(f"no rule {rule!r}" + (f"; did you mean {close[0]}?" if close else "; `kubelint rules` lists them"))
-    info, enabled = listed[rule]
-    state = "" if enabled else " (off: enable it in configuration)"
-    text = f"# {info.id}\n\n{info.category} · {info.severity}{state}\n\n{info.docs}"
+    if rule in listed:
+        info, enabled = listed[rule]
+        state = "" if enabled else " (off: enable it in configuration)"
+        text = f"# {info.id}\n\n{info.category} · {info.severity}{state}\n\n{info.docs}"
+    else:
+        text = explain_cause(rule)
+    if text is None:
+        known = list(listed) + [cause_id for cause_id, _, _ in list_causes()]
+        close = difflib.get_close_matches(rule, known, n=1)
+        fail(f"no rule or diagnose cause {rule!r}"
+             + (f"; did you mean {close[0]}?" if close else "; `kubelint rules` lists the rules"))
     if sys.stdout.isatty() and "NO_COLOR" not in os.environ:
         from rich.console import Console
         from rich.markdown import Markdown
