@@ -69,6 +69,13 @@ def fail(message: str) -> None:
     raise typer.Exit(EXIT_ERROR)
 
 
+ConfigOption = Annotated[Optional[str], typer.Option(
+    "--config", metavar="FILE", help="Configuration file (default: .kubelint.yaml or pyproject.toml [tool.kubelint], "
+                                     "searched upward from the working directory).")]
+RulesDirOption = Annotated[Optional[List[str]], typer.Option(
+    "--rules-dir", metavar="DIR", help="A directory of your own rule files (repeatable).")]
+
+
 @app.command()
 def check(
     paths: Annotated[List[str], typer.Argument(help="Files, directories (searched for *.yaml, *.yml, *.json) or - for stdin.")],
@@ -90,7 +97,8 @@ def check(
     summary_only: Annotated[bool, typer.Option("--summary",
                                                help="Print the number of findings per rule and the summary, not each finding.")] = False,
     color: Annotated[Color, typer.Option("--color", help="Color the text report: auto (a terminal without NO_COLOR), always or never.")] = Color.auto,
-    fail_on: Annotated[FailOn, typer.Option("--fail-on", help="Lowest severity that makes the exit code 1.")] = FailOn.error,
+    fail_on: Annotated[Optional[FailOn], typer.Option("--fail-on", show_default="error",
+                                                      help="Lowest severity that makes the exit code 1.")] = None,
     exclude: Annotated[Optional[List[str]], typer.Option("--exclude", help="Skip paths matching this glob (repeatable).")] = None,
     gitignore: Annotated[bool, typer.Option("--gitignore/--no-gitignore",
                                             help="In directories, skip what .gitignore files ignore.")] = True,
@@ -105,16 +113,20 @@ def check(
                                                      help="The namespace given to kubectl apply: objects without one go there.")] = None,
     assume_namespace: Annotated[Optional[List[str]], typer.Option("--assume-namespace", metavar="NS",
                                                                   help="A namespace that exists in the cluster already (repeatable).")] = None,
+    config_file: ConfigOption = None,
+    rules_dir: RulesDirOption = None,
 ) -> None:
-    """Validate manifests against the Kubernetes schemas and report every problem with its line."""
+    """Check manifests (schema, what kubectl apply would reject, lint rules): every problem, its line, a fix."""
     from kubelint_py import engine, report
     from kubelint_py.model import Severity
     from kubelint_py.schemas import UsageError, resolve_version
 
+    config, policy = _configuration(config_file, rules_dir)
     try:
-        version = resolve_version(kubernetes_version)
+        version = resolve_version(kubernetes_version or config.kubernetes_version)
     except UsageError as error:
-        fail(str(error))
+        fail(f"{config.source}: {error}" if not kubernetes_version and config.kubernetes_version else str(error))
+    fail_on = fail_on or FailOn(config.fail_on or "error")
     if quiet and summary_only:
         fail("--quiet and --summary cannot be combined")
     from kubelint_py.apply.formats import is_dns1123_label
@@ -125,9 +137,10 @@ def check(
     destinations = _destinations(output_format or [], output or [])
     options = engine.Options(
         kubernetes_version=version, strict=strict, schema_dirs=tuple(schema_dir or ()),
-        ignore_missing_schemas=ignore_missing_schemas, exclude=tuple(exclude or ()),
+        ignore_missing_schemas=ignore_missing_schemas, exclude=(*config.exclude, *(exclude or ())),
         max_file_bytes=max_file_size * 1024 * 1024, jobs=jobs or _cpu_count(),
         gitignore=gitignore, kustomize=kustomize, assume_namespaces=tuple(assume_namespace or ()), namespace=namespace,
+        policy=policy,
     )
     progress = None if quiet or not sys.stderr.isatty() else _ProgressBar(_use_color(color, sys.stderr))
     try:
@@ -244,6 +257,82 @@ def _cpu_count() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         return os.cpu_count() or 1
+
+
+def _configuration(config_file: str | None, rules_dirs: list[str] | None):
+    """The configuration and the policy it makes; a bad file or rule is a usage error (exit 2)."""
+    from kubelint_py import catalog
+    from kubelint_py.config import ConfigError, load, policy
+
+    try:
+        config = load(config_file, os.getcwd())
+        return config, policy(config, catalog.stage_rules(), rules_dirs or ())
+    except ConfigError as error:
+        fail(str(error))
+
+
+class ListFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+@app.command("rules")
+def list_rules(
+    output_format: Annotated[ListFormat, typer.Option("--format", "-f", help="Output format.")] = ListFormat.text,
+    config_file: ConfigOption = None,
+    rules_dir: RulesDirOption = None,
+) -> None:
+    """List every rule: id, category, severity (as configured) and what it finds."""
+    import json
+
+    _, policy = _configuration(config_file, rules_dir)
+    from kubelint_py import catalog
+
+    listed = policy.infos(catalog.stage_rules())
+    if output_format is ListFormat.json:
+        rows = [{"id": info.id, "category": info.category, "severity": str(info.severity), "summary": info.summary,
+                 "enabled": enabled} for info, enabled in listed]
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    width = max(len(info.id) for info, _ in listed)
+    for info, enabled in listed:
+        severity = str(info.severity) if enabled else "off"
+        typer.echo(f"{info.id:<{width}}  {info.category:<13}  {severity:<7}  {info.summary}")
+
+
+@app.command()
+def explain(
+    rule: Annotated[str, typer.Argument(help="A rule id, as `kubelint rules` lists it, or a diagnose cause id.")],
+    config_file: ConfigOption = None,
+    rules_dir: RulesDirOption = None,
+) -> None:
+    """Print a rule's documentation (what it finds, why it matters, an example and the fix), or a
+    diagnose cause's (its stage, what it looks like, the fix and the commands that confirm it)."""
+    import difflib
+
+    from kubelint_py import catalog
+    from kubelint_py.diagnose.catalogue import explain_cause, list_causes
+
+    _, policy = _configuration(config_file, rules_dir)
+    listed = {info.id: (info, enabled) for info, enabled in policy.infos(catalog.stage_rules())}
+    if rule in listed:
+        info, enabled = listed[rule]
+        state = "" if enabled else " (off: enable it in configuration)"
+        text = f"# {info.id}\n\n{info.category} · {info.severity}{state}\n\n{info.docs}"
+    else:
+        text = explain_cause(rule)
+    if text is None:
+        known = list(listed) + [cause_id for cause_id, _, _ in list_causes()]
+        close = difflib.get_close_matches(rule, known, n=1)
+        fail(f"no rule or diagnose cause {rule!r}"
+             + (f"; did you mean {close[0]}?" if close else "; `kubelint rules` lists the rules"))
+    if sys.stdout.isatty() and "NO_COLOR" not in os.environ:
+        from rich.console import Console
+        from rich.markdown import Markdown
+
+        Console().print(Markdown(text))
+    else:
+        sys.stdout.write(text)
 
 
 class DiagnoseFormat(str, Enum):

@@ -8,12 +8,14 @@ may come later; set-wide checks) runs once every file has been read.
 from __future__ import annotations
 
 import gc
-from dataclasses import dataclass, field
-from typing import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable
 
 from kubelint_py import apply, discovery, loader
+from kubelint_py.lint.linter import Linter
 from kubelint_py.model import Document, Finding, ObjectRef, Problem, Severity
-from kubelint_py.schemas import Schemas
+from kubelint_py.schemas import Schemas, built_in_groups
+from kubelint_py.silence import Silencer
 
 CRD_KIND = ("apiextensions.k8s.io/v1", "CustomResourceDefinition")
 
@@ -31,6 +33,7 @@ class Options:
     kustomize: bool = True  # render directories holding a kustomization instead of reading their files
     assume_namespaces: tuple[str, ...] = ()  # namespaces that exist in the cluster already
     namespace: str | None = None  # the namespace given to `kubectl apply --namespace`
+    policy: Any = None  # config.Policy: which rules run and how severe; None for the defaults
 
 
 @dataclass
@@ -58,12 +61,19 @@ class Report:
 
 class Run:
     def __init__(self, options: Options, schemas: Schemas | None = None):
+        if options.policy is None:
+            from kubelint_py.catalog import default_policy
+
+            options = replace(options, policy=default_policy())
         self.options = options
         self.schemas = schemas or Schemas(options.kubernetes_version, options.strict, options.schema_dirs)
         self.report = Report(options.kubernetes_version)
         self.documents: list[Document] = []
         self.deferred: list[Document] = []  # objects whose schema may come from a CRD read later
         self.apply = apply.Context(options.kubernetes_version, frozenset(options.assume_namespaces), options.namespace)
+        self.policy = options.policy
+        self.linter = Linter(list(self.policy.active), frozenset(built_in_groups()))
+        self.silencer = Silencer(self.policy.known)
 
     def check_file(self, path: str) -> None:
         loaded = loader.load_path(path, self.options.max_file_bytes)
@@ -81,6 +91,7 @@ class Run:
                 self._check_object(document)
             elif not document.base:  # a List's broken item is reported, the List itself was checked
                 report.unreadable += 1
+        self.silencer.scan(loaded)
         for document in loaded.documents:
             # Where the object starts, kept for `kubelint simulate`: free now, a re-parse once released.
             document.extra["line"] = document.locate(())[0]
@@ -115,12 +126,18 @@ class Run:
         api_version, kind = document.body["apiVersion"], document.body["kind"]
         if (api_version, kind) == CRD_KIND:
             self.schemas.add_crd(document.body, document.file)
-        if self.schemas.is_built_in(api_version, kind):
+        served = self.schemas.is_built_in(api_version, kind)
+        if served:
             self._validate(document)
         else:
             self.deferred.append(document)
         for problem in apply.check(document, self.apply):
             self._emit(document, problem)
+        # A built-in kind under an apiVersion this Kubernetes does not serve is left to the schema stage
+        # (schema/removed-api): it has to be rewritten before anything else about it matters.
+        if served or api_version.rpartition("/")[0] not in self.linter.built_in_groups:
+            for problem in self.linter.check(document):
+                self._emit(document, problem)
 
     def _validate(self, document: Document) -> None:
         for problem in self.schemas.validate(document.body, document.file):
@@ -133,18 +150,33 @@ class Run:
             self._validate(document)
         for document, problem in apply.check_set(self.documents, self.apply):
             self._emit(document, problem)
+        for document, problem in self.linter.finish(self.documents):
+            self._emit(document, problem)
+        for document in self.documents:
+            document.locate_fn.release()
+        self.report.findings = self._configured(self.silencer.filter(self.report.findings))
         self.report.findings.sort(key=Finding.sort_key)
         self.report.inventory = [(d.file, d.index, d.ref) for d in self.documents]
         return self.report
+
+    def _configured(self, findings: list[Finding]) -> list[Finding]:
+        """Findings of rules switched off in configuration dropped, configured severities applied."""
+        policy = self.policy
+        kept = [replace(f, severity=policy.severities[f.rule]) if f.rule in policy.severities else f
+                for f in findings if f.rule not in policy.disabled]
+        ran = frozenset(a.rule.id for a in policy.active) | (policy.known - policy.disabled
+                                                             - {r.id for r in policy.lint_rules})
+        return kept + [f for f in self.silencer.unused(ran) if f.rule not in policy.disabled]
 
     def _emit(self, document: Document, problem: Problem) -> None:
         self.report.findings.append(document.finding(
             problem.rule or "", problem.severity or Severity.ERROR, problem.message, problem.fix, problem.path))
 
 
-    def absorb(self, part: tuple[Report, list[Document], list[Document]]) -> None:
+    def absorb(self, part: tuple[Report, list[Document], list[Document], Silencer]) -> None:
         """Take over what a worker process found in its files."""
-        report, documents, deferred = part
+        report, documents, deferred, silencer = part
+        self.silencer.absorb(silencer)
         self.report.files += report.files
         self.report.documents += report.documents
         self.report.unreadable += report.unreadable
@@ -213,10 +245,10 @@ def _start_worker(options: Options) -> None:
     _worker = Run(options)
 
 
-def _check_batch(paths: list[str]) -> tuple[Report, list[Document], list[Document]]:
+def _check_batch(paths: list[str]) -> tuple[Report, list[Document], list[Document], Silencer]:
     assert _worker is not None
     run = Run(_worker.options, _worker.schemas)
     for path in paths:
         run.check_file(path)
     # One tuple, pickled at once: the deferred documents stay the same objects as in the list.
-    return run.report, run.documents, run.deferred
+    return run.report, run.documents, run.deferred, run.silencer

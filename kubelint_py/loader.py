@@ -261,7 +261,8 @@ def _find_key(node: Any, key: str) -> tuple[Any, Any] | None:
     for key_node, value_node in node.value:
         if _is_merge_key(key_node):
             merges.append(value_node)
-        elif key_node.__class__ is ScalarNode and _key_text(_scalar_for_key(key_node)) == key:
+        elif key_node.__class__ is ScalarNode and _may_be_key(key_node.value, key) \
+                and _key_text(_scalar_for_key(key_node)) == key:
             return key_node, value_node
     for merge in merges:
         for source in merge.value if merge.__class__ is SequenceNode else [merge]:
@@ -270,6 +271,11 @@ def _find_key(node: Any, key: str) -> tuple[Any, Any] | None:
                 if found:
                     return found
     return None
+
+
+def _may_be_key(text: str, key: str) -> bool:
+    """Could a key written as `text` mean `key`? Typing a scalar is slow; most keys are their own text."""
+    return text == key or text in _BOOLS or text in _NULLS or text[:1] in "0123456789+-."
 
 
 def _scalar_for_key(node: Any) -> Any:

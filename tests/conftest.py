@@ -14,6 +14,17 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 CORPUS = ROOT.parent / "shared" / "corpus"
 
+# For tests of the other stages: the lint rules off, so that the findings are the stage's own.
+NO_LINT = FIXTURES / "config" / "no-lint.yaml"
+
+
+def no_lint_policy():
+    from kubelint_py import catalog
+    from kubelint_py.config import load, policy
+
+    return policy(load(str(NO_LINT)), catalog.stage_rules())
+
+
 _EXPECT = re.compile(r"#\s*expect:\s*([\w/.,\s-]+?)\s*$")
 
 

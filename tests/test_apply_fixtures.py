@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, expected_markers
+from conftest import FIXTURES, expected_markers, no_lint_policy
 
 from kubelint_py import apply, engine
 from kubelint_py.schemas import resolve_version
@@ -37,7 +37,7 @@ def _options(run: Path) -> engine.Options:
         directives.update(_DIRECTIVE.findall(file.read_text(encoding="utf-8")))
     namespaces = tuple(n.strip() for n in directives.get("assume-namespace", "").split(",") if n.strip())
     return engine.Options(resolve_version(directives.get("kubernetes-version")), assume_namespaces=namespaces,
-                          namespace=directives.get("namespace"))
+                          namespace=directives.get("namespace"), policy=no_lint_policy())
 
 
 @pytest.mark.parametrize("run", RUNS, ids=lambda p: p.name)

@@ -6,14 +6,14 @@ import json
 import subprocess
 import sys
 
-from conftest import FIXTURES, ROOT
+from conftest import FIXTURES, NO_LINT, ROOT
 
 EXAMPLES = FIXTURES / "examples"
 CLEAN = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  LOG_LEVEL: info\n"
 
 
 def test_json_report_has_the_documented_shape(kubelint):
-    result = kubelint("check", FIXTURES / "check" / "unknown-fields.yaml", "--format", "json")
+    result = kubelint("check", FIXTURES / "check" / "unknown-fields.yaml", "--format", "json", "--config", NO_LINT)
     report = json.loads(result.stdout)
     assert set(report) == {"version", "kubernetesVersion", "summary", "renderedBy", "findings"}
     assert set(report["summary"]) >= {"files", "documents", "findings"}

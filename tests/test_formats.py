@@ -10,7 +10,7 @@ from collections import Counter
 import jsonschema
 import pytest
 
-from conftest import FIXTURES
+from conftest import FIXTURES, NO_LINT
 
 CHECK = FIXTURES / "check"
 SARIF_SCHEMA = json.loads((FIXTURES / "sarif" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
@@ -149,7 +149,7 @@ def test_several_formats_and_outputs_in_one_run(kubelint, tmp_path):
 
 def test_output_takes_its_format_from_the_extension(kubelint, tmp_path):
     report = tmp_path / "report.json"
-    result = kubelint("check", CHECK / "types.yaml", "--output", report)
+    result = kubelint("check", CHECK / "types.yaml", "--output", report, "--config", NO_LINT)
     assert json.loads(report.read_text())["findings"]
     assert result.stdout.splitlines()[-1].startswith(f"{len(json.loads(report.read_text())['findings'])} error")
 
@@ -168,7 +168,8 @@ def test_unwritable_output_is_a_clear_error(kubelint, tmp_path):
 
 def test_each_output_takes_the_format_its_extension_names(kubelint, tmp_path):
     sarif = tmp_path / "kubelint.sarif"
-    result = kubelint("check", CHECK / "types.yaml", "--format", "github", "--format", "sarif", "--output", sarif)
+    result = kubelint("check", CHECK / "types.yaml", "--format", "github", "--format", "sarif", "--output", sarif,
+                      "--config", NO_LINT)
     assert json.loads(sarif.read_text())["version"] == "2.1.0"
     assert result.stdout.startswith("::error file=")  # github went to stdout
     assert "Kubernetes" not in result.stdout  # no text report: a format already went to the terminal

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES
+from conftest import FIXTURES, NO_LINT
 
 HELM = FIXTURES / "helm" / "web-rendered.yaml"
 KUSTOMIZE = FIXTURES / "kustomize"
@@ -36,34 +36,34 @@ def only_kubectl(tmp_path, monkeypatch):
 
 
 def test_helm_template_on_stdin_names_the_source_template(kubelint):
-    text = kubelint("check", "-", stdin=HELM.read_text())
+    text = kubelint("check", "--config", NO_LINT, "-", stdin=HELM.read_text())
     assert text.exit_code == 1
     assert "<stdin>" in text.stdout
     assert "Deployment/release-web spec.template.spec.containers[0].ports[0].containerPort" in text.stdout
     assert "(from web/templates/deployment.yaml)" in text.stdout
     assert '67 |               containerPort: "8080"' in text.stdout  # the offending line of the stream
 
-    findings = json.loads(kubelint("check", "-", "--format", "json", stdin=HELM.read_text()).stdout)["findings"]
+    findings = json.loads(kubelint("check", "--config", NO_LINT, "-", "--format", "json", stdin=HELM.read_text()).stdout)["findings"]
     assert [(f["rule"], f["line"], f["origin"]) for f in findings] == [
         ("schema/type", 67, "web/templates/deployment.yaml")]
 
 
 def test_helm_origin_is_the_file_in_ci_formats(kubelint):
-    github = kubelint("check", "-", "--format", "github", stdin=HELM.read_text()).stdout
+    github = kubelint("check", "--config", NO_LINT, "-", "--format", "github", stdin=HELM.read_text()).stdout
     assert github.startswith("::error file=web/templates/deployment.yaml,title=kubelint schema/type::")
     assert "At line 67 of stdin." in github.replace("%0A", " ")
 
-    sarif = json.loads(kubelint("check", "-", "--format", "sarif", stdin=HELM.read_text()).stdout)
+    sarif = json.loads(kubelint("check", "--config", NO_LINT, "-", "--format", "sarif", stdin=HELM.read_text()).stdout)
     result = sarif["runs"][0]["results"][0]
     assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "web/templates/deployment.yaml"
     assert result["properties"]["origin"] == "web/templates/deployment.yaml"
 
-    junit = kubelint("check", "-", "--format", "junit", stdin=HELM.read_text()).stdout
+    junit = kubelint("check", "--config", NO_LINT, "-", "--format", "junit", stdin=HELM.read_text()).stdout
     assert "(from web/templates/deployment.yaml)" in junit
 
 
 def test_kustomize_directory_is_rendered_with_kubectl(kubelint, only_kubectl):
-    result = kubelint("check", OVERLAY)
+    result = kubelint("check", "--config", NO_LINT, OVERLAY)
     assert result.exit_code == 1
     assert f"{OVERLAY} (rendered by kubectl kustomize)" in result.stdout
     assert "unknown field 'readinessprobe'" in result.stdout
@@ -73,7 +73,7 @@ def test_kustomize_directory_is_rendered_with_kubectl(kubelint, only_kubectl):
     assert "schema/required" not in result.stdout
 
     # the namespace prod exists in the cluster (else apply/unknown-namespace warns)
-    report = json.loads(kubelint("check", OVERLAY, "--assume-namespace", "prod", "--format", "json").stdout)
+    report = json.loads(kubelint("check", "--config", NO_LINT, OVERLAY, "--assume-namespace", "prod", "--format", "json").stdout)
     assert report["renderedBy"] == {str(OVERLAY): "kubectl kustomize"}
     assert [(f["rule"], f["object"]["kind"], f["object"]["namespace"], f["object"]["name"]) for f in report["findings"]] \
         == [("schema/unknown-field", "Deployment", "prod", "api")]
@@ -117,7 +117,7 @@ def test_a_failing_build_quotes_kustomize(kubelint, tmp_path, only_kubectl):
 
 def test_files_inside_a_kustomize_directory_stand_for_it(kubelint, only_kubectl):
     # what a pre-commit hook passes when a patch changes: the patch alone is a partial Deployment
-    result = kubelint("check", OVERLAY / "resources.yaml", OVERLAY / "kustomization.yaml", "--format", "json",
+    result = kubelint("check", "--config", NO_LINT, OVERLAY / "resources.yaml", OVERLAY / "kustomization.yaml", "--format", "json",
                       "--assume-namespace", "prod")
     report = json.loads(result.stdout)
     assert report["summary"]["files"] == 1 and report["renderedBy"] == {str(OVERLAY): "kubectl kustomize"}
@@ -146,7 +146,7 @@ def test_a_kustomize_component_is_left_to_the_overlays_using_it(kubelint, tmp_pa
         "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\npatches:\n  - path: patch.yaml\n")
     (component / "patch.yaml").write_text("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n")
     shutil.copytree(KUSTOMIZE / "base", tmp_path / "base")
-    report = json.loads(kubelint("check", tmp_path, "--format", "json").stdout)
+    report = json.loads(kubelint("check", "--config", NO_LINT, tmp_path, "--format", "json").stdout)
     assert list(report["renderedBy"]) == [str(tmp_path / "base")]
     assert report["findings"] == []
 
@@ -198,12 +198,12 @@ def test_exclude_glob(kubelint, tmp_path):
 def test_kustomize_findings_in_ci_formats_point_at_the_kustomization(kubelint, only_kubectl, monkeypatch):
     monkeypatch.chdir(FIXTURES.parent)
     overlay = "fixtures/kustomize/overlays/prod"
-    sarif = json.loads(kubelint("check", overlay, "--assume-namespace", "prod", "--format", "sarif").stdout)
+    sarif = json.loads(kubelint("check", "--config", NO_LINT, overlay, "--assume-namespace", "prod", "--format", "sarif").stdout)
     [result] = sarif["runs"][0]["results"]
     location = result["locations"][0]
     assert location["physicalLocation"]["artifactLocation"]["uri"] == f"{overlay}/kustomization.yaml"
     assert location["logicalLocations"][0]["fullyQualifiedName"] == "Deployment/prod/api"
     assert "line 37 of the kubectl kustomize output" in result["message"]["text"]
     assert sarif["runs"][0]["properties"]["renderedBy"] == {overlay: "kubectl kustomize"}
-    github = kubelint("check", overlay, "--assume-namespace", "prod", "--format", "github").stdout
+    github = kubelint("check", "--config", NO_LINT, overlay, "--assume-namespace", "prod", "--format", "github").stdout
     assert github.startswith(f"::error file={overlay}/kustomization.yaml,title=kubelint schema/unknown-field::")

@@ -10,7 +10,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from conftest import FIXTURES
+from conftest import FIXTURES, NO_LINT
 from kubelint_py import __version__
 
 KUBELINT = Path(sys.executable).parent / "kubelint"
@@ -68,9 +68,9 @@ def test_shell_completion_completes_commands_options_and_values():
 
 def test_quiet_prints_findings_only_and_nothing_when_clean(kubelint, tmp_path):
     (tmp_path / "ok.yaml").write_text(CLEAN.format(n=1))
-    clean = kubelint("check", tmp_path / "ok.yaml", "--quiet")
+    clean = kubelint("check", tmp_path / "ok.yaml", "--quiet", "--config", NO_LINT)
     assert clean.exit_code == 0 and clean.stdout == "" and clean.stderr == ""
-    dirty = kubelint("check", TYPES, "-q")
+    dirty = kubelint("check", TYPES, "-q", "--config", NO_LINT)
     assert dirty.exit_code == 1
     assert "schema/type" in dirty.stdout and "Kubernetes" not in dirty.stdout  # no summary line
 

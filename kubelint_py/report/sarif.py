@@ -113,10 +113,9 @@ def _directory_uri(path: str) -> str:
 
 
 def _catalog() -> dict[str, RuleInfo]:
-    from kubelint_py import apply
-    from kubelint_py.core_rules import RULES
+    from kubelint_py.catalog import built_in_rules
 
-    return {info.id: info for info in RULES + apply.RULES}
+    return {info.id: info for info in built_in_rules()}
 
 
 @lru_cache(maxsize=1)

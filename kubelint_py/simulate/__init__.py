@@ -118,13 +118,19 @@ def run(paths: list[str], options: Options) -> Result:
 def _read(paths: list[str], options: Options, result: Result) -> tuple[list[Document], dict, Callable]:
     """The input's objects, checked as `kubelint check` checks them; which ones the apiserver would
     reject; and the input errors (one line each) in `result.errors`."""
-    from kubelint_py import discovery, engine
+    from dataclasses import replace
 
+    from kubelint_py import discovery, engine
+    from kubelint_py.catalog import default_policy
+
+    # The apiserver's verdict, not the project's taste: no lint rules, and no configured severities.
+    policy = replace(default_policy(), active=())
     run = engine.Run(
         engine.Options(
             kubernetes_version=options.kubernetes_version,
             namespace=options.namespace,
             max_file_bytes=options.max_file_bytes,
+            policy=policy,
         )
     )
     for path in discovery.discover(paths):
