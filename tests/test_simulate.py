@@ -766,36 +766,56 @@ def test_pod_security_speaks_like_the_admission_controller(tmp_path):
     """The message a stock nginx Deployment meets in a restricted namespace, as clusters print it."""
     namespace = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: default\n  labels: {pod-security.kubernetes.io/enforce: restricted}\n---\n"
     spec = "containers:\n  - {name: nginx, image: 'nginx:1.27', securityContext: {runAsUser: 0}}"
-    replica_set = next(o for o in simulate(tmp_path, namespace + deployment(spec)).objects if o.kind == "ReplicaSet")
+    replica_set = next(
+        o for o in simulate(tmp_path, namespace + deployment(spec)).objects if o.kind == "ReplicaSet"
+    )
     assert replica_set.predicted.message.split(" is forbidden: ")[1] == (
         'violates PodSecurity "restricted:latest": allowPrivilegeEscalation != false (container "nginx" must set '
         'securityContext.allowPrivilegeEscalation=false), unrestricted capabilities (container "nginx" must set '
         'securityContext.capabilities.drop=["ALL"]), runAsNonRoot != true (pod or container "nginx" must set '
         'securityContext.runAsNonRoot=true), runAsUser=0 (container "nginx" must not set runAsUser=0), '
         'seccompProfile (pod or container "nginx" must set securityContext.seccompProfile.type to "RuntimeDefault" '
-        'or "Localhost")')
+        'or "Localhost")'
+    )
 
 
 def test_pod_security_levels_and_versions(tmp_path):
     from kubelint_py.simulate.pod_security import violations
 
-    spec = {"hostNetwork": True, "containers": [
-        {"name": "a", "securityContext": {"capabilities": {"add": ["NET_ADMIN", "CHOWN"]}}},
-        {"name": "b", "securityContext": {"capabilities": {"add": ["SYS_TIME"]}, "privileged": True}}]}
+    spec = {
+        "hostNetwork": True,
+        "containers": [
+            {"name": "a", "securityContext": {"capabilities": {"add": ["NET_ADMIN", "CHOWN"]}}},
+            {"name": "b", "securityContext": {"capabilities": {"add": ["SYS_TIME"]}, "privileged": True}},
+        ],
+    }
     assert violations(spec, {}) is None
     assert violations(spec, {"pod-security.kubernetes.io/enforce": "privileged"}) is None
-    assert violations(spec, {"pod-security.kubernetes.io/enforce": "baseline",
-                             "pod-security.kubernetes.io/enforce-version": "v1.30"}) == (
+    assert violations(
+        spec,
+        {
+            "pod-security.kubernetes.io/enforce": "baseline",
+            "pod-security.kubernetes.io/enforce-version": "v1.30",
+        },
+    ) == (
         'violates PodSecurity "baseline:v1.30": non-default capabilities (containers "a", "b" must not include '
         '"NET_ADMIN", "SYS_TIME" in securityContext.capabilities.add), host namespaces (hostNetwork=true), '
-        'privileged (container "b" must not set securityContext.privileged=true)')
-    compliant = {"securityContext": {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}},
-                 "volumes": [{"name": "tmp", "emptyDir": {}}, {"name": "nfs", "nfs": {"server": "x", "path": "/"}}],
-                 "containers": [{"name": "app", "securityContext": {"allowPrivilegeEscalation": False,
-                                                                     "capabilities": {"drop": ["ALL"]}}}]}
+        'privileged (container "b" must not set securityContext.privileged=true)'
+    )
+    compliant = {
+        "securityContext": {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}},
+        "volumes": [{"name": "tmp", "emptyDir": {}}, {"name": "nfs", "nfs": {"server": "x", "path": "/"}}],
+        "containers": [
+            {
+                "name": "app",
+                "securityContext": {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}},
+            }
+        ],
+    }
     assert violations(compliant, {"pod-security.kubernetes.io/enforce": "restricted"}) == (
         'violates PodSecurity "restricted:latest": restricted volume types (volume "nfs" uses restricted volume '
-        'type "nfs")')
+        'type "nfs")'
+    )
 
 
 def test_a_missing_pull_secret_is_a_remark_not_a_failure(tmp_path, kubelint):
@@ -810,9 +830,16 @@ def test_a_missing_pull_secret_is_a_remark_not_a_failure(tmp_path, kubelint):
 
 
 def test_namespace_flag_places_objects_and_refuses_others(kubelint):
-    moved = json.loads(kubelint("simulate", SIMULATE / "kind-dev.yaml", "-n", "dev", "-f", "json").stdout)["objects"]
+    moved = json.loads(kubelint("simulate", SIMULATE / "kind-dev.yaml", "-n", "dev", "-f", "json").stdout)[
+        "objects"
+    ]
     assert {o["namespace"] for o in moved} == {"dev"}
-    refused = json.loads(kubelint("simulate", SIMULATE / "batch.yaml", "-n", "ops", "-f", "json").stdout)["objects"]
+    refused = json.loads(kubelint("simulate", SIMULATE / "batch.yaml", "-n", "ops", "-f", "json").stdout)[
+        "objects"
+    ]
     cron_job = next(o for o in refused if o["kind"] == "CronJob")
-    assert cron_job["predicted"]["status"] == "Rejected" and "apply/namespace-mismatch" in cron_job["predicted"]["message"]
+    assert (
+        cron_job["predicted"]["status"] == "Rejected"
+        and "apply/namespace-mismatch" in cron_job["predicted"]["message"]
+    )
     assert not any(o["createdBy"] == "CronJob/invoice-run" for o in refused)

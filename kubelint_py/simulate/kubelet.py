@@ -53,8 +53,13 @@ def admit(spec: dict, namespace: str, pod_name: str, inventory: Inventory) -> Pr
     labels = mapping(mapping(mapping(known.body if known else None).get("metadata")).get("labels"))
     refused = pod_security.violations(spec, labels)
     if refused is not None:
-        return predicted("FailedCreate", "FailedCreate", f'pods "{pod_name}" is forbidden: {refused}',
-                         "pod-security-violation", namespace=namespace)
+        return predicted(
+            "FailedCreate",
+            "FailedCreate",
+            f'pods "{pod_name}" is forbidden: {refused}',
+            "pod-security-violation",
+            namespace=namespace,
+        )
     return None
 
 
@@ -68,8 +73,10 @@ def start(pod: ClusterObject, inventory: Inventory, node: Node | None, minor: in
         name = text(mapping(secret).get("name"))
         if name and inventory.get("Secret", pod.namespace, name) is None:
             # The kubelet pulls without it (FailedToRetrieveImagePullSecret): fine for a public image.
-            pod.notes.append(f'imagePullSecrets names the Secret "{name}", which does not exist: the image is '
-                             "pulled without credentials, which a private registry refuses (ErrImagePull)")
+            pod.notes.append(
+                f'imagePullSecrets names the Secret "{name}", which does not exist: the image is '
+                "pulled without credentials, which a private registry refuses (ErrImagePull)"
+            )
     init_count = len(items(spec.get("initContainers")))
     for problem in _volumes(pod, inventory):
         status = f"Init:0/{init_count}" if init_count else "ContainerCreating"

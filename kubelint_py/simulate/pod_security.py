@@ -20,14 +20,49 @@ from kubelint_py.simulate.model import items, mapping, text
 
 ENFORCE = "pod-security.kubernetes.io/enforce"
 ENFORCE_VERSION = "pod-security.kubernetes.io/enforce-version"
-_BASELINE_CAPABILITIES = frozenset(("AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD",
-                                    "NET_BIND_SERVICE", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT"))
-_SAFE_SYSCTLS = frozenset(("kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.tcp_syncookies",
-                           "net.ipv4.ping_group_range", "net.ipv4.ip_unprivileged_port_start",
-                           "net.ipv4.ip_local_reserved_ports", "net.ipv4.tcp_keepalive_time",
-                           "net.ipv4.tcp_fin_timeout", "net.ipv4.tcp_keepalive_intvl", "net.ipv4.tcp_keepalive_probes"))
-_RESTRICTED_VOLUME_SOURCES = frozenset(("configMap", "csi", "downwardAPI", "emptyDir", "ephemeral",
-                                        "persistentVolumeClaim", "projected", "secret"))
+_BASELINE_CAPABILITIES = frozenset(
+    (
+        "AUDIT_WRITE",
+        "CHOWN",
+        "DAC_OVERRIDE",
+        "FOWNER",
+        "FSETID",
+        "KILL",
+        "MKNOD",
+        "NET_BIND_SERVICE",
+        "SETFCAP",
+        "SETGID",
+        "SETPCAP",
+        "SETUID",
+        "SYS_CHROOT",
+    )
+)
+_SAFE_SYSCTLS = frozenset(
+    (
+        "kernel.shm_rmid_forced",
+        "net.ipv4.ip_local_port_range",
+        "net.ipv4.tcp_syncookies",
+        "net.ipv4.ping_group_range",
+        "net.ipv4.ip_unprivileged_port_start",
+        "net.ipv4.ip_local_reserved_ports",
+        "net.ipv4.tcp_keepalive_time",
+        "net.ipv4.tcp_fin_timeout",
+        "net.ipv4.tcp_keepalive_intvl",
+        "net.ipv4.tcp_keepalive_probes",
+    )
+)
+_RESTRICTED_VOLUME_SOURCES = frozenset(
+    (
+        "configMap",
+        "csi",
+        "downwardAPI",
+        "emptyDir",
+        "ephemeral",
+        "persistentVolumeClaim",
+        "projected",
+        "secret",
+    )
+)
 
 Check = Callable[[dict], "tuple[str, str] | None"]
 
@@ -42,7 +77,9 @@ def violations(spec: dict, namespace_labels: dict) -> str | None:
     if not found:
         return None
     version = namespace_labels.get(ENFORCE_VERSION) or "latest"
-    return f'violates PodSecurity "{level}:{version}": ' + ", ".join(f"{reason} ({detail})" for reason, detail in found)
+    return f'violates PodSecurity "{level}:{version}": ' + ", ".join(
+        f"{reason} ({detail})" for reason, detail in found
+    )
 
 
 # --- helpers ---------------------------------------------------------------------------------------------
@@ -74,14 +111,18 @@ def _containers_phrase(names: list[str]) -> str:
 def _capabilities_baseline(spec: dict) -> tuple[str, str] | None:
     bad, added = [], set()
     for container in _containers(spec):
-        extra = {str(c) for c in items(mapping(_context(container).get("capabilities")).get("add"))} - _BASELINE_CAPABILITIES
+        extra = {
+            str(c) for c in items(mapping(_context(container).get("capabilities")).get("add"))
+        } - _BASELINE_CAPABILITIES
         if extra:
             bad.append(text(container.get("name")))
             added |= extra
     if not bad:
         return None
-    return "non-default capabilities", (f"{_containers_phrase(bad)} must not include {_quoted(sorted(added))} "
-                                        "in securityContext.capabilities.add")
+    return "non-default capabilities", (
+        f"{_containers_phrase(bad)} must not include {_quoted(sorted(added))} "
+        "in securityContext.capabilities.add"
+    )
 
 
 def _host_namespaces(spec: dict) -> tuple[str, str] | None:
@@ -91,29 +132,45 @@ def _host_namespaces(spec: dict) -> tuple[str, str] | None:
 
 def _host_path_volumes(spec: dict) -> tuple[str, str] | None:
     names = [text(mapping(v).get("name")) for v in items(spec.get("volumes")) if "hostPath" in mapping(v)]
-    return ("hostPath volumes", f"{_plural('volume', 'volumes', len(names))} {_quoted(names)}") if names else None
+    return (
+        ("hostPath volumes", f"{_plural('volume', 'volumes', len(names))} {_quoted(names)}")
+        if names
+        else None
+    )
 
 
 def _host_ports(spec: dict) -> tuple[str, str] | None:
     bad, ports = [], set()
     for container in _containers(spec):
-        used = {str(p.get("hostPort")) for p in map(mapping, items(container.get("ports"))) if p.get("hostPort")}
+        used = {
+            str(p.get("hostPort")) for p in map(mapping, items(container.get("ports"))) if p.get("hostPort")
+        }
         if used:
             bad.append(text(container.get("name")))
             ports |= used
     if not bad:
         return None
-    return "hostPort", (f"{_containers_phrase(bad)} {_plural('uses', 'use', len(bad))} "
-                        f"{_plural('hostPort', 'hostPorts', len(ports))} {', '.join(sorted(ports))}")
+    return "hostPort", (
+        f"{_containers_phrase(bad)} {_plural('uses', 'use', len(bad))} "
+        f"{_plural('hostPort', 'hostPorts', len(ports))} {', '.join(sorted(ports))}"
+    )
 
 
 def _privileged(spec: dict) -> tuple[str, str] | None:
     bad = [text(c.get("name")) for c in _containers(spec) if _context(c).get("privileged") is True]
-    return ("privileged", f"{_containers_phrase(bad)} must not set securityContext.privileged=true") if bad else None
+    return (
+        ("privileged", f"{_containers_phrase(bad)} must not set securityContext.privileged=true")
+        if bad
+        else None
+    )
 
 
 def _proc_mount(spec: dict) -> tuple[str, str] | None:
-    bad = [text(c.get("name")) for c in _containers(spec) if _context(c).get("procMount") not in (None, "Default")]
+    bad = [
+        text(c.get("name"))
+        for c in _containers(spec)
+        if _context(c).get("procMount") not in (None, "Default")
+    ]
     if not bad:
         return None
     return "procMount", f'{_containers_phrase(bad)} must not set securityContext.procMount to "Unmasked"'
@@ -123,13 +180,19 @@ def _seccomp_baseline(spec: dict) -> tuple[str, str] | None:
     setters = []
     if mapping(mapping(spec.get("securityContext")).get("seccompProfile")).get("type") == "Unconfined":
         setters.append("pod")
-    bad = [text(c.get("name")) for c in _containers(spec)
-           if mapping(_context(c).get("seccompProfile")).get("type") == "Unconfined"]
+    bad = [
+        text(c.get("name"))
+        for c in _containers(spec)
+        if mapping(_context(c).get("seccompProfile")).get("type") == "Unconfined"
+    ]
     if bad:
         setters.append(_containers_phrase(bad))
     if not setters:
         return None
-    return "seccompProfile", f'{" and ".join(setters)} must not set securityContext.seccompProfile.type to "Unconfined"'
+    return (
+        "seccompProfile",
+        f'{" and ".join(setters)} must not set securityContext.seccompProfile.type to "Unconfined"',
+    )
 
 
 def _sysctls(spec: dict) -> tuple[str, str] | None:
@@ -142,11 +205,16 @@ def _sysctls(spec: dict) -> tuple[str, str] | None:
 
 
 def _privilege_escalation(spec: dict) -> tuple[str, str] | None:
-    bad = [text(c.get("name")) for c in _containers(spec) if _context(c).get("allowPrivilegeEscalation") is not False]
+    bad = [
+        text(c.get("name"))
+        for c in _containers(spec)
+        if _context(c).get("allowPrivilegeEscalation") is not False
+    ]
     if not bad:
         return None
-    return "allowPrivilegeEscalation != false", (f"{_containers_phrase(bad)} must set "
-                                                 "securityContext.allowPrivilegeEscalation=false")
+    return "allowPrivilegeEscalation != false", (
+        f"{_containers_phrase(bad)} must set securityContext.allowPrivilegeEscalation=false"
+    )
 
 
 def _capabilities_restricted(spec: dict) -> tuple[str, str] | None:
@@ -163,8 +231,10 @@ def _capabilities_restricted(spec: dict) -> tuple[str, str] | None:
     if no_drop:
         details.append(f'{_containers_phrase(no_drop)} must set securityContext.capabilities.drop=["ALL"]')
     if adding:
-        details.append(f"{_containers_phrase(adding)} must not include {_quoted(sorted(added))} in "
-                       "securityContext.capabilities.add")
+        details.append(
+            f"{_containers_phrase(adding)} must not include {_quoted(sorted(added))} in "
+            "securityContext.capabilities.add"
+        )
     return ("unrestricted capabilities", "; ".join(details)) if details else None
 
 
@@ -179,21 +249,33 @@ def _volume_types(spec: dict) -> tuple[str, str] | None:
         return None
     return "restricted volume types", (
         f"{_plural('volume', 'volumes', len(bad))} {_quoted(bad)} {_plural('uses', 'use', len(bad))} "
-        f"{_plural('restricted volume type', 'restricted volume types', len(kinds))} {_quoted(sorted(kinds))}")
+        f"{_plural('restricted volume type', 'restricted volume types', len(kinds))} {_quoted(sorted(kinds))}"
+    )
 
 
 def _run_as_non_root(spec: dict) -> tuple[str, str] | None:
     pod_value = mapping(spec.get("securityContext")).get("runAsNonRoot")
     explicit = ["pod"] if pod_value is False else []
-    explicit_containers = [text(c.get("name")) for c in _containers(spec) if _context(c).get("runAsNonRoot") is False]
+    explicit_containers = [
+        text(c.get("name")) for c in _containers(spec) if _context(c).get("runAsNonRoot") is False
+    ]
     if explicit_containers:
         explicit.append(_containers_phrase(explicit_containers))
     if explicit:
-        return "runAsNonRoot != true", f"{' and '.join(explicit)} must not set securityContext.runAsNonRoot=false"
-    implicit = [text(c.get("name")) for c in _containers(spec)
-                if pod_value is not True and _context(c).get("runAsNonRoot") is not True]
+        return (
+            "runAsNonRoot != true",
+            f"{' and '.join(explicit)} must not set securityContext.runAsNonRoot=false",
+        )
+    implicit = [
+        text(c.get("name"))
+        for c in _containers(spec)
+        if pod_value is not True and _context(c).get("runAsNonRoot") is not True
+    ]
     if implicit:
-        return "runAsNonRoot != true", f"pod or {_containers_phrase(implicit)} must set securityContext.runAsNonRoot=true"
+        return (
+            "runAsNonRoot != true",
+            f"pod or {_containers_phrase(implicit)} must set securityContext.runAsNonRoot=true",
+        )
     return None
 
 
@@ -221,20 +303,43 @@ def _seccomp_restricted(spec: dict) -> tuple[str, str] | None:
     if bad:
         setters.append(_containers_phrase(bad))
     if setters:
-        return "seccompProfile", (f"{' and '.join(setters)} must not set securityContext.seccompProfile.type to "
-                                  f"{_quoted(sorted(values))}")
+        return "seccompProfile", (
+            f"{' and '.join(setters)} must not set securityContext.seccompProfile.type to "
+            f"{_quoted(sorted(values))}"
+        )
     if pod_type in allowed:
         return None
     unset = [text(c.get("name")) for c in _containers(spec) if "seccompProfile" not in _context(c)]
     if not unset:
         return None
-    return "seccompProfile", (f"pod or {_containers_phrase(unset)} must set securityContext.seccompProfile.type to "
-                              '"RuntimeDefault" or "Localhost"')
+    return "seccompProfile", (
+        f"pod or {_containers_phrase(unset)} must set securityContext.seccompProfile.type to "
+        '"RuntimeDefault" or "Localhost"'
+    )
 
 
-_BASELINE: tuple[Check, ...] = (_capabilities_baseline, _host_namespaces, _host_path_volumes, _host_ports, _privileged,
-                                _proc_mount, _seccomp_baseline, _sysctls)
+_BASELINE: tuple[Check, ...] = (
+    _capabilities_baseline,
+    _host_namespaces,
+    _host_path_volumes,
+    _host_ports,
+    _privileged,
+    _proc_mount,
+    _seccomp_baseline,
+    _sysctls,
+)
 # Restricted replaces the baseline checks of capabilities and seccomp with its own.
-_RESTRICTED: tuple[Check, ...] = (_host_namespaces, _host_path_volumes, _host_ports, _privileged, _proc_mount,
-                                  _sysctls, _privilege_escalation, _capabilities_restricted, _volume_types,
-                                  _run_as_non_root, _run_as_user, _seccomp_restricted)
+_RESTRICTED: tuple[Check, ...] = (
+    _host_namespaces,
+    _host_path_volumes,
+    _host_ports,
+    _privileged,
+    _proc_mount,
+    _sysctls,
+    _privilege_escalation,
+    _capabilities_restricted,
+    _volume_types,
+    _run_as_non_root,
+    _run_as_user,
+    _seccomp_restricted,
+)
