@@ -74,12 +74,23 @@ def _groups(result: Result) -> list[tuple[ClusterObject | str, list[ClusterObjec
         if namespace is not None:
             groups.append((namespace, members.get(name, [])))
         else:
-            groups.append(
-                (f"namespace {name} (not created by the input: it must exist)", members.get(name, []))
-            )
+            groups.append((f"namespace {name}{_where_from(name, result)}", members.get(name, [])))
     if members.get(None):
         groups.append(("cluster-scoped", members[None]))
     return groups
+
+
+def _where_from(namespace: str, result: Result) -> str:
+    """Why a namespace the input does not create is there (or must be)."""
+    from kubelint_py.apply.kinds import WELL_KNOWN_NAMESPACES
+
+    if namespace in WELL_KNOWN_NAMESPACES:
+        return ""
+    if result.cluster and any(kind == "Namespace" and name == namespace for kind, _, name, _ in result.cluster.objects):
+        return " (in the cluster)"
+    if result.options and result.options.namespace == namespace:
+        return " (--namespace: it exists)"
+    return " (not created by the input: it must exist)"
 
 
 def _same_fate(previous: ClusterObject | None, obj: ClusterObject) -> bool:
