@@ -10,10 +10,11 @@ import json
 from datetime import datetime, timezone
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import FIXTURES
+from conftest import CORPUS, FIXTURES
 from kubelint_py import loader
 from kubelint_py.simulate import Options, render, run
 
@@ -99,3 +100,12 @@ def test_a_malformed_cluster_file_never_raises(tmp_path_factory, data):
     app = data.draw(st.sampled_from(["scheduling.yaml", "platform.yaml", "kind-dev.yaml"]))
     result = run([str(SIMULATE / app)], Options("1.37", datetime(2025, 3, 1, tzinfo=timezone.utc), str(path)))
     assert render.to_text(result)
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="the shared corpus is not next to this checkout")
+def test_the_corpus_is_simulated_whole():
+    result = run([str(CORPUS)], Options("1.37", datetime(2025, 3, 1, tzinfo=timezone.utc)))
+    assert result.files == 1633 and len([o for o in result.objects if o.source]) > 2400
+    shown = {id(o) for o in result.objects}
+    assert all(o.created_by is None or id(o.created_by) in shown for o in result.objects)
+    assert render.to_text(result) and json.loads(render.to_json(result))["objects"]
