@@ -369,5 +369,67 @@ def diagnose(
         raise typer.Exit(EXIT_FINDINGS)
 
 
+class SimulateFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+@app.command()
+def simulate(
+    paths: Annotated[List[str], typer.Argument(help="Files, directories (searched for *.yaml, *.yml, *.json) or - for stdin.")],
+    cluster: Annotated[Optional[str], typer.Option("--cluster", metavar="FILE",
+                                                   help="What the cluster holds: `kubectl get nodes -o yaml` (and storage "
+                                                        "classes, volumes, pods, other objects), or kubelint's kind: Cluster.")] = None,
+    now: Annotated[Optional[str], typer.Option("--now", metavar="TIME",
+                                               help="When the apply happens, e.g. 2025-03-01T09:30:00Z (default: now); "
+                                                    "a CronJob's next run counts from it.")] = None,
+    kubernetes_version: Annotated[Optional[str], typer.Option("--kubernetes-version", "-k",
+                                                              help="Kubernetes version, e.g. 1.33 (default: newest bundled).")] = None,
+    namespace: Annotated[Optional[str], typer.Option("--namespace", "-n", metavar="NS",
+                                                     help="The namespace given to kubectl apply: objects without one go there.")] = None,
+    output_format: Annotated[SimulateFormat, typer.Option("--format", "-f", help="Report format.")] = SimulateFormat.text,
+    color: Annotated[Color, typer.Option("--color", help="Color the tree: auto (a terminal without NO_COLOR), always or never.")] = Color.auto,
+    max_file_size: Annotated[int, typer.Option("--max-file-size", metavar="MIB", min=1, help="Largest file read, in MiB.")] = 32,
+) -> None:
+    """Show every object the apply would create, who creates it, and what would become of each pod.
+
+    Exit codes: 0 every pod is predicted to run, 1 a problem is predicted, 2 usage or unreadable input.
+    """
+    from datetime import datetime, timezone
+
+    from kubelint_py.apply.formats import is_dns1123_label
+    from kubelint_py.schemas import UsageError, resolve_version
+    from kubelint_py.simulate import Options, render, run
+
+    try:
+        version = resolve_version(kubernetes_version)
+    except UsageError as error:
+        fail(str(error))
+    if namespace and is_dns1123_label(namespace):
+        fail(f"--namespace {namespace!r} is not a namespace name (lower case letters, digits and '-')")
+    when = datetime.now(timezone.utc).replace(microsecond=0)
+    if now is not None:
+        try:
+            when = datetime.fromisoformat(now.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+        except ValueError:
+            fail(f"--now {now!r} is not a time: write it like 2025-03-01T09:30:00Z")
+        when = when.replace(tzinfo=timezone.utc) if when.tzinfo is None else when.astimezone(timezone.utc)
+    result = run(paths, Options(version, when, cluster, namespace, max_file_size * 1024 * 1024))
+    if result.files == 0:
+        fail(f"no manifest files (*.yaml, *.yml, *.json) under {', '.join(paths)}")
+    for error in result.errors:
+        typer.echo(f"kubelint: error: {error}", err=True)
+    if output_format is SimulateFormat.json:
+        sys.stdout.write(render.to_json(result))
+    else:
+        terminal = sys.stdout.isatty()
+        width = os.get_terminal_size().columns if terminal else None
+        sys.stdout.write(render.to_text(result, color=_use_color(color, sys.stdout), width=width))
+    if result.errors:
+        raise typer.Exit(EXIT_ERROR)
+    if result.problems:
+        raise typer.Exit(EXIT_FINDINGS)
+
+
 def main() -> None:
     app()

@@ -93,6 +93,8 @@ class Run:
                 report.unreadable += 1
         self.silencer.scan(loaded)
         for document in loaded.documents:
+            # Where the object starts, kept for `kubelint simulate`: free now, a re-parse once released.
+            document.extra["line"] = document.locate(())[0]
             document.locate_fn.release()
         self.documents.extend(loaded.documents)
 
