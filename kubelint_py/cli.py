@@ -91,7 +91,7 @@ def check(
         "--format", "-f", help="Report format (repeatable, with an --output each or one on stdout).")] = None,
     output: Annotated[Optional[List[str]], typer.Option(
         "--output", "-o", metavar="FILE",
-        help="Write the report to FILE instead of stdout; the terminal still gets the text report (repeatable).")] = None,
+        help="Write the report to FILE instead of stdout; the terminal still gets the text summary (repeatable).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q",
                                         help="Print only the findings: nothing when clean, no summary, no progress.")] = False,
     summary_only: Annotated[bool, typer.Option("--summary",
@@ -151,10 +151,15 @@ def check(
     if result.files == 0:
         fail(f"no manifest files (*.yaml, *.yml, *.json) under {', '.join(paths)}")
     detail = "quiet" if quiet else "summary" if summary_only else "full"
+    threshold = None if fail_on is FailOn.never else Severity.parse(fail_on.value)
     for name, destination in destinations:
         settings = report.Settings(color=destination is None and _use_color(color, sys.stdout), detail=detail,
-                                   fail_on=None if fail_on is FailOn.never else Severity.parse(fail_on.value))
+                                   fail_on=threshold)
         _write(report.render(name, result, settings), destination)
+    if all(destination is not None for _, destination in destinations):  # the terminal gets the summary
+        settings = report.Settings(color=_use_color(color, sys.stdout), detail="quiet" if quiet else "summary",
+                                   fail_on=threshold)
+        _write(report.render("text", result, settings), None)
     could_not_read = result.unreadable or any(f.rule.startswith("input/") and f.severity == Severity.ERROR
                                               for f in result.findings)
     if could_not_read:
@@ -172,8 +177,7 @@ def _destinations(formats: list[Format], outputs: list[str]) -> list[tuple[str, 
 
     Each --output takes the --format its extension names (.sarif, .json, .xml for JUnit, .txt), else
     the next --format that has no file yet; an --output left over takes its format from its extension
-    alone. Formats without a file go to stdout; when every report goes to a file, the terminal still
-    gets the text report.
+    alone. Formats without a file go to stdout.
     """
     names = [f.value for f in formats] or ([] if outputs else ["text"])
     files: list[str | None] = [None] * len(names)
@@ -194,10 +198,7 @@ def _destinations(formats: list[Format], outputs: list[str]) -> list[tuple[str, 
             files.append(path)
         else:
             files[slot] = path
-    pairs = list(zip(names, files, strict=True))
-    if all(file is not None for file in files):
-        pairs.append(("text", None))
-    return pairs
+    return list(zip(names, files, strict=True))
 
 
 def _format_of(path: str) -> str | None:
