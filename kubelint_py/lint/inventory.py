@@ -133,6 +133,7 @@ class Inventory:
     def __init__(self, documents: list[Document], built_in_groups: frozenset[str]):
         self.documents = [d for d in documents if isinstance(d.body, dict) and isinstance(d.body.get("kind"), str)]
         self.built_in_groups = built_in_groups
+        self._bundles: dict[tuple[str, str | None], tuple] = {}
 
     @cached_property
     def by_kind(self) -> dict[str, list[Document]]:
@@ -183,27 +184,44 @@ class Inventory:
 
     def bundle(self, document: Document) -> list[Document]:
         """The objects of `document`'s bundle: same directory, a namespace it could share."""
-        namespace = namespace_of(document.body)
-        return [d for d in self.directory(document) if same_namespace(namespace_of(d.body), namespace)]
+        return self._bundle(os.path.dirname(document.file), namespace_of(document.body))[0]
+
+    def _bundle(self, directory: str, namespace: str | None) -> tuple[list[Document], frozenset[str], list[Document], bool]:
+        """(objects, their kinds, the custom resources among them, whether it has pod templates) of the
+        bundle of a directory and namespace; computed once, asked for every reference checked."""
+        key = (directory, namespace)
+        if key not in self._bundles:
+            objects = [d for d in self._by_directory.get(directory, []) if same_namespace(namespace_of(d.body), namespace)]
+            custom = [d for d in objects if not self.is_built_in(d.body) and d.body["kind"] != "CustomResourceDefinition"]
+            pods = any(os.path.dirname(t.document.file) == directory and same_namespace(t.namespace, namespace)
+                       for t in self._templates_by_directory.get(directory, ()))
+            self._bundles[key] = (objects, frozenset(d.body["kind"] for d in objects), custom, pods)
+        return self._bundles[key]
 
     def operator_managed(self, document: Document) -> bool:
         """Does `document`'s bundle hold custom resources? Their operators create pods, Services, Secrets...
         that no manifest shows, so nothing can be called missing there."""
-        return any(d is not document and not self.is_built_in(d.body) and d.body["kind"] != "CustomResourceDefinition"
-                   for d in self.bundle(document))
+        custom = self._bundle(os.path.dirname(document.file), namespace_of(document.body))[2]
+        return any(d is not document for d in custom)
 
     def expects(self, kind: str, document: Document) -> bool:
         """Should every `kind` that `document` refers to be in the input? Yes when its bundle defines
         objects of that kind itself, and no operator may make the missing one."""
-        return any(d.body["kind"] == kind for d in self.bundle(document)) and not self.operator_managed(document)
+        kinds = self._bundle(os.path.dirname(document.file), namespace_of(document.body))[1]
+        return kind in kinds and not self.operator_managed(document)
 
     def expects_pods(self, document: Document) -> bool:
         """Should a selector in `document` select pods of the input? Yes when its bundle defines pod
         templates (patch fragments aside), and no operator may make pods."""
-        directory = os.path.dirname(document.file)
-        namespace = namespace_of(document.body)
-        return any(os.path.dirname(t.document.file) == directory and same_namespace(t.namespace, namespace)
-                   for t in self.pod_templates) and not self.operator_managed(document)
+        pods = self._bundle(os.path.dirname(document.file), namespace_of(document.body))[3]
+        return pods and not self.operator_managed(document)
+
+    @cached_property
+    def _templates_by_directory(self) -> dict[str, list[PodTemplate]]:
+        index: dict[str, list[PodTemplate]] = {}
+        for template in self.pod_templates:
+            index.setdefault(os.path.dirname(template.document.file), []).append(template)
+        return index
 
     @cached_property
     def pod_templates(self) -> list[PodTemplate]:
