@@ -91,7 +91,7 @@ def check(
         "--format", "-f", help="Report format (repeatable, with an --output each or one on stdout).")] = None,
     output: Annotated[Optional[List[str]], typer.Option(
         "--output", "-o", metavar="FILE",
-        help="Write the report to FILE instead of stdout; the terminal still gets the text report (repeatable).")] = None,
+        help="Write the report to FILE instead of stdout; the terminal still gets the text summary (repeatable).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q",
                                         help="Print only the findings: nothing when clean, no summary, no progress.")] = False,
     summary_only: Annotated[bool, typer.Option("--summary",
@@ -151,10 +151,15 @@ def check(
     if result.files == 0:
         fail(f"no manifest files (*.yaml, *.yml, *.json) under {', '.join(paths)}")
     detail = "quiet" if quiet else "summary" if summary_only else "full"
+    threshold = None if fail_on is FailOn.never else Severity.parse(fail_on.value)
     for name, destination in destinations:
         settings = report.Settings(color=destination is None and _use_color(color, sys.stdout), detail=detail,
-                                   fail_on=None if fail_on is FailOn.never else Severity.parse(fail_on.value))
+                                   fail_on=threshold)
         _write(report.render(name, result, settings), destination)
+    if all(destination is not None for _, destination in destinations):  # the terminal gets the summary
+        settings = report.Settings(color=_use_color(color, sys.stdout), detail="quiet" if quiet else "summary",
+                                   fail_on=threshold)
+        _write(report.render("text", result, settings), None)
     could_not_read = result.unreadable or any(f.rule.startswith("input/") and f.severity == Severity.ERROR
                                               for f in result.findings)
     if could_not_read:
@@ -172,8 +177,7 @@ def _destinations(formats: list[Format], outputs: list[str]) -> list[tuple[str, 
 
     Each --output takes the --format its extension names (.sarif, .json, .xml for JUnit, .txt), else
     the next --format that has no file yet; an --output left over takes its format from its extension
-    alone. Formats without a file go to stdout; when every report goes to a file, the terminal still
-    gets the text report.
+    alone. Formats without a file go to stdout.
     """
     names = [f.value for f in formats] or ([] if outputs else ["text"])
     files: list[str | None] = [None] * len(names)
@@ -194,10 +198,7 @@ def _destinations(formats: list[Format], outputs: list[str]) -> list[tuple[str, 
             files.append(path)
         else:
             files[slot] = path
-    pairs = list(zip(names, files, strict=True))
-    if all(file is not None for file in files):
-        pairs.append(("text", None))
-    return pairs
+    return list(zip(names, files, strict=True))
 
 
 def _format_of(path: str) -> str | None:
@@ -316,23 +317,30 @@ def list_rules(
 
 @app.command()
 def explain(
-    rule: Annotated[str, typer.Argument(help="A rule id, as `kubelint rules` lists it.")],
+    rule: Annotated[str, typer.Argument(help="A rule id, as `kubelint rules` lists it, or a diagnose cause id.")],
     config_file: ConfigOption = None,
     rules_dir: RulesDirOption = None,
 ) -> None:
-    """Print a rule's documentation: what it finds, why it matters, an example and the fix."""
+    """Print a rule's documentation (what it finds, why it matters, an example and the fix), or a
+    diagnose cause's (its stage, what it looks like, the fix and the commands that confirm it)."""
     import difflib
 
     from kubelint_py import catalog
+    from kubelint_py.diagnose.catalogue import explain_cause, list_causes
 
     _, policy = _configuration(config_file, rules_dir)
     listed = {info.id: (info, enabled) for info, enabled in policy.infos(catalog.stage_rules())}
-    if rule not in listed:
-        close = difflib.get_close_matches(rule, list(listed), n=1)
-        fail(f"no rule {rule!r}" + (f"; did you mean {close[0]}?" if close else "; `kubelint rules` lists them"))
-    info, enabled = listed[rule]
-    state = "" if enabled else " (off: enable it in configuration)"
-    text = f"# {info.id}\n\n{info.category} · {info.severity}{state}\n\n{info.docs}"
+    if rule in listed:
+        info, enabled = listed[rule]
+        state = "" if enabled else " (off: enable it in configuration)"
+        text = f"# {info.id}\n\n{info.category} · {info.severity}{state}\n\n{info.docs}"
+    else:
+        text = explain_cause(rule)
+    if text is None:
+        known = list(listed) + [cause_id for cause_id, _, _ in list_causes()]
+        close = difflib.get_close_matches(rule, known, n=1)
+        fail(f"no rule or diagnose cause {rule!r}"
+             + (f"; did you mean {close[0]}?" if close else "; `kubelint rules` lists the rules"))
     if sys.stdout.isatty() and "NO_COLOR" not in os.environ:
         from rich.console import Console
         from rich.markdown import Markdown
@@ -372,6 +380,68 @@ def diagnose(
         else:
             sys.stdout.write(render.to_text(result, color=_use_color(color, sys.stdout)))
     if result.errors or not result.entries:
+        raise typer.Exit(EXIT_ERROR)
+    if result.problems:
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+class SimulateFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+@app.command()
+def simulate(
+    paths: Annotated[List[str], typer.Argument(help="Files, directories (searched for *.yaml, *.yml, *.json) or - for stdin.")],
+    cluster: Annotated[Optional[str], typer.Option("--cluster", metavar="FILE",
+                                                   help="What the cluster holds: `kubectl get nodes -o yaml` (and storage "
+                                                        "classes, volumes, pods, other objects), or kubelint's kind: Cluster.")] = None,
+    now: Annotated[Optional[str], typer.Option("--now", metavar="TIME",
+                                               help="When the apply happens, e.g. 2025-03-01T09:30:00Z (default: now); "
+                                                    "a CronJob's next run counts from it.")] = None,
+    kubernetes_version: Annotated[Optional[str], typer.Option("--kubernetes-version", "-k",
+                                                              help="Kubernetes version, e.g. 1.33 (default: newest bundled).")] = None,
+    namespace: Annotated[Optional[str], typer.Option("--namespace", "-n", metavar="NS",
+                                                     help="The namespace given to kubectl apply: objects without one go there.")] = None,
+    output_format: Annotated[SimulateFormat, typer.Option("--format", "-f", help="Report format.")] = SimulateFormat.text,
+    color: Annotated[Color, typer.Option("--color", help="Color the tree: auto (a terminal without NO_COLOR), always or never.")] = Color.auto,
+    max_file_size: Annotated[int, typer.Option("--max-file-size", metavar="MIB", min=1, help="Largest file read, in MiB.")] = 32,
+) -> None:
+    """Show every object the apply would create, who creates it, and what would become of each pod.
+
+    Exit codes: 0 every pod is predicted to run, 1 a problem is predicted, 2 usage or unreadable input.
+    """
+    from datetime import datetime, timezone
+
+    from kubelint_py.apply.formats import is_dns1123_label
+    from kubelint_py.schemas import UsageError, resolve_version
+    from kubelint_py.simulate import Options, render, run
+
+    try:
+        version = resolve_version(kubernetes_version)
+    except UsageError as error:
+        fail(str(error))
+    if namespace and is_dns1123_label(namespace):
+        fail(f"--namespace {namespace!r} is not a namespace name (lower case letters, digits and '-')")
+    when = datetime.now(timezone.utc).replace(microsecond=0)
+    if now is not None:
+        try:
+            when = datetime.fromisoformat(now.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+        except ValueError:
+            fail(f"--now {now!r} is not a time: write it like 2025-03-01T09:30:00Z")
+        when = when.replace(tzinfo=timezone.utc) if when.tzinfo is None else when.astimezone(timezone.utc)
+    result = run(paths, Options(version, when, cluster, namespace, max_file_size * 1024 * 1024))
+    if result.files == 0:
+        fail(f"no manifest files (*.yaml, *.yml, *.json) under {', '.join(paths)}")
+    for error in result.errors:
+        typer.echo(f"kubelint: error: {error}", err=True)
+    if output_format is SimulateFormat.json:
+        sys.stdout.write(render.to_json(result))
+    else:
+        terminal = sys.stdout.isatty()
+        width = os.get_terminal_size().columns if terminal else None
+        sys.stdout.write(render.to_text(result, color=_use_color(color, sys.stdout), width=width))
+    if result.errors:
         raise typer.Exit(EXIT_ERROR)
     if result.problems:
         raise typer.Exit(EXIT_FINDINGS)

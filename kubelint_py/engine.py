@@ -89,6 +89,7 @@ class Run:
         report.checked += loaded.empty_lists
         documents = loaded.documents
         for position, document in enumerate(documents):
+            document.extra["line"] = document.locate(())[0]  # where the object starts, for `kubelint simulate`
             is_object = self._is_object(document)
             if is_object:
                 self._check_object(document)

@@ -373,9 +373,10 @@ class Locator:
 
     chunk: Chunk
     number: int  # which document within the chunk
+    start: tuple[int, int]  # 0-based position of the document's root in the chunk: needs no parse tree
 
     def __call__(self, path: tuple) -> tuple[int, int]:
-        line, column = _find(self.chunk.compose()[self.number], path)
+        line, column = _find(self.chunk.compose()[self.number], path) if path else self.start
         return self.chunk.first_line + line + 1, column + 1
 
     def release(self) -> None:
@@ -448,7 +449,7 @@ def _load_chunk(chunk: Chunk, index: int, result: Loaded) -> int:
                 rule, Severity.ERROR, message, "Remove one of the two keys; the apiserver's strict decoding rejects "
                 "duplicates and other tools keep only the last one.", result.file, chunk.first_line + line + 1,
                 column + 1, index, NO_OBJECT, ""))
-        locator = Locator(chunk, number)
+        locator = Locator(chunk, number, _mark(node))
         _add_objects(body, index, locator, origin, result)
     if len(result.text) > RELEASE_ABOVE:  # a big file: keep no parse tree; positions compose it again
         chunk.release()

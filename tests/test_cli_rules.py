@@ -55,4 +55,11 @@ def test_explain_knows_other_stages_rules(kubelint):
 def test_explain_unknown_rule_suggests_the_closest(kubelint):
     result = kubelint("explain", "host-pids")
     assert result.exit_code == 2
-    assert result.stderr.strip() == "kubelint: error: no rule 'host-pids'; did you mean host-pid?"
+    assert result.stderr.strip() == "kubelint: error: no rule or diagnose cause 'host-pids'; did you mean host-pid?"
+
+
+def test_explain_knows_diagnose_causes(kubelint):
+    result = kubelint("explain", "exits-successfully")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("# exits-successfully") and "Stage: runtime" in result.stdout
+    assert kubelint("explain", "exits-sucessfully").stderr.strip().endswith("did you mean exits-successfully?")

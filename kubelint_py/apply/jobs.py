@@ -4,6 +4,7 @@ apiserver uses (github.com/robfig/cron/v3 ParseStandard, MIT) re-implemented for
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterator
 
@@ -50,10 +51,12 @@ def _number(expr: str, names: dict | None) -> int:
     return number
 
 
-def _range(expr: str, low: int, high: int, names: dict | None) -> None:
+def _range(expr: str, low: int, high: int, names: dict | None) -> tuple[range, bool]:
+    """The values one comma-separated part selects, and whether it is a star (`*`, `?`, `*/1`)."""
     range_and_step = expr.split("/")
     low_and_high = range_and_step[0].split("-")
-    if low_and_high[0] in ("*", "?"):
+    star = low_and_high[0] in ("*", "?")
+    if star:
         start, end = low, high
     else:
         start = _number(low_and_high[0], names)
@@ -78,12 +81,40 @@ def _range(expr: str, low: int, high: int, names: dict | None) -> None:
         raise CronError(f"beginning of range ({start}) beyond end of range ({end}): {expr}")
     if step == 0:
         raise CronError(f"step of range should be a positive number: {expr}")
+    return range(start, end + 1, step), star and step == 1
 
 
-def parse_schedule(spec: str) -> None:
-    """Raises CronError with robfig/cron's message when the apiserver would reject the schedule."""
+@dataclass(frozen=True)
+class Schedule:
+    """A parsed schedule: the values of minute, hour, day of month, month and day of week, or a
+    constant delay (`@every`). A star in day of month or day of week makes the days match when both
+    fields do; otherwise either one suffices (robfig/cron's dayMatches)."""
+
+    fields: tuple[frozenset[int], ...] = ()
+    day_star: bool = True
+    weekday_star: bool = True
+    every_seconds: float | None = None
+    zone: str | None = None  # from a TZ= or CRON_TZ= prefix
+
+
+# The descriptors as robfig/cron expands them: (minute, hour, day of month, month, day of week).
+_DESCRIPTOR_FIELDS = {
+    "@yearly": ("0", "0", "1", "1", "*"),
+    "@annually": ("0", "0", "1", "1", "*"),
+    "@monthly": ("0", "0", "1", "*", "*"),
+    "@weekly": ("0", "0", "*", "*", "0"),
+    "@daily": ("0", "0", "*", "*", "*"),
+    "@midnight": ("0", "0", "*", "*", "*"),
+    "@hourly": ("0", "*", "*", "*", "*"),
+}
+
+
+def parse_schedule(spec: str) -> Schedule:
+    """The schedule as the CronJob controller reads it; raises CronError with robfig/cron's message
+    when the apiserver would reject it."""
     if not spec:
         raise CronError("empty spec string")
+    zone = None
     if spec.startswith(("TZ=", "CRON_TZ=")):
         zone = spec[spec.index("=") + 1 : spec.index(" ") if " " in spec else len(spec)]
         if not _known_zone(zone):
@@ -91,21 +122,43 @@ def parse_schedule(spec: str) -> None:
         spec = spec[spec.index(" ") :].strip() if " " in spec else ""
     if spec.startswith("@"):
         if spec in _DESCRIPTORS:
-            return
+            return _fields(list(_DESCRIPTOR_FIELDS[spec]), zone)
         if spec.startswith("@every "):
             duration = spec[len("@every ") :]
             if not _DURATION.match(duration):
                 raise CronError(
                     f"failed to parse duration {spec}: time: invalid duration {go_value(duration)}"
                 )
-            return
+            return Schedule(every_seconds=go_duration(duration), zone=zone)
         raise CronError(f"unrecognized descriptor: {spec}")
     fields = spec.split()
     if len(fields) != 5:
         raise CronError(f"expected exactly 5 fields, found {len(fields)}: {_go_fields(fields)}")
+    return _fields(fields, zone)
+
+
+def _fields(fields: list[str], zone: str | None) -> Schedule:
+    values, stars = [], []
     for field, (low, high, names) in zip(fields, _FIELDS, strict=True):
+        selected: set[int] = set()
+        star = False
         for expr in (part for part in field.split(",") if part):
-            _range(expr, low, high, names)
+            numbers, is_star = _range(expr, low, high, names)
+            selected.update(numbers)
+            star = star or is_star
+        values.append(frozenset(selected))
+        stars.append(star)
+    return Schedule(tuple(values), stars[2], stars[4], zone=zone)
+
+
+_DURATION_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600}
+_DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
+
+
+def go_duration(text: str) -> float:
+    """Seconds in a Go duration such as `1h30m` or `90s` (already matched by _DURATION)."""
+    sign = -1 if text.startswith("-") else 1
+    return sign * sum(float(number) * _DURATION_UNITS[unit] for number, unit in _DURATION_PART.findall(text))
 
 
 @lru_cache(maxsize=1)

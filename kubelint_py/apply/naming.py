@@ -42,6 +42,17 @@ def pod_template_hash(template: Any, collision_count: int = 0) -> str:
     return safe_encode(str(fnv32a(data)))
 
 
+def stand_in_suffix(seed: str, length: int = GENERATED_SUFFIX) -> str:
+    """A deterministic stand-in for the random suffix the apiserver appends to a generateName: the
+    same alphabet and length, derived from `seed` so that a run always gives the same names."""
+    number = fnv32a(seed.encode())
+    chars = []
+    for _ in range(length):
+        number, index = divmod(number, len(SAFE_ALPHABET))
+        chars.append(SAFE_ALPHABET[index])
+    return "".join(chars)
+
+
 def generated_name(prefix: str, suffix: str) -> str:
     """The name the apiserver gives an object with generateName: the prefix cut to 58 characters, then 5 random ones."""
     return prefix[:MAX_GENERATED_PREFIX] + suffix[:GENERATED_SUFFIX]

@@ -37,6 +37,7 @@ FIELDS: dict[str, tuple[tuple[str, tuple], ...]] = {
     "runAsNonRoot": (("container", ("securityContext", "runAsNonRoot")), ("spec", ("securityContext", "runAsNonRoot")),
                      ("container", ("securityContext",))),
     "serviceAccountName": (("spec", ("serviceAccountName",)),),
+    "priorityClassName": (("spec", ("priorityClassName",)),),
     "tolerations": (("spec", ("tolerations",)),),
     "nodeSelector": (("spec", ("nodeSelector",)), ("spec", ("affinity", "nodeAffinity"))),
     "affinity": (("spec", ("affinity",)),),

@@ -23,6 +23,9 @@ POD_AFFINITY = "node(s) didn't match pod affinity rules"  # interpodaffinity
 POD_ANTI_AFFINITY = "node(s) didn't match pod anti-affinity rules"
 EXISTING_ANTI_AFFINITY = "node(s) didn't satisfy existing pods anti-affinity rules"
 TOPOLOGY_SPREAD = "node(s) didn't match pod topology spread constraints"  # podtopologyspread
+TOPOLOGY_SPREAD_MISSING_LABEL = "node(s) didn't match pod topology spread constraints (missing required label)"
+# Nodes a PreFilter ruled out before filtering, e.g. all but the one a DaemonSet pod is pinned to.
+NODE_AFFINITY_PREFILTER = "node(s) didn't satisfy plugin(s) [NodeAffinity]"
 HOST_PORTS = "node(s) didn't have free ports for the requested pod ports"  # nodeports
 UNSCHEDULABLE = "node(s) were unschedulable"  # nodeunschedulable
 UNBOUND_PVC = "pod has unbound immediate PersistentVolumeClaims"  # volumebinding PreFilter
@@ -34,6 +37,8 @@ NO_VICTIMS = "No preemption victims found for incoming pod"
 # Reasons preemption could resolve by evicting lower-priority pods; the others it cannot.
 _RESOLVABLE = re.compile(r"^(Insufficient |Too many pods|node\(s\) didn't have free ports|node\(s\) didn't match pod anti-affinity)")
 
+_DRA_POSTFILTER = "no new claims to deallocate, "
+_DRA_SINCE = 34
 _FIT = re.compile(r"0/(?P<total>\d+) nodes are available: (?P<body>.*)$", re.S)
 _COUNTED = re.compile(r"^(?P<count>\d+) (?P<reason>.+)$", re.S)
 _LEGACY = re.compile(r"No nodes are available that match all of the (?:following )?predicates:+ ?(?P<body>.*)$", re.S)
@@ -70,11 +75,14 @@ def parse(message: str) -> Fit | None:
     return Fit(total, tuple(reasons), preemption.strip())
 
 
-def fit_error(total: int, reasons: dict[str, int], prefilter: str | None = None, preemption: bool = True) -> str:
+def fit_error(total: int, reasons: dict[str, int], prefilter: str | None = None, preemption: bool = True,
+              minor: int | None = None) -> str:
     """The FailedScheduling message the current scheduler writes, e.g.
     fit_error(3, {"Insufficient cpu": 2, UNTOLERATED_TAINTS: 1}) ->
     '0/3 nodes are available: 1 node(s) had untolerated taint(s), 2 Insufficient cpu. preemption: 0/3 nodes
-    are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod.'"""
+    are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod.'
+    From Kubernetes 1.34 (`minor`), the dynamic resource allocation plugin's PostFilter speaks first:
+    '... no new claims to deallocate, preemption: ...'."""
     if prefilter:
         main = f"0/{total} nodes are available: {prefilter}."
         post = f"0/{total} nodes are available: {total} {NOT_HELPFUL}."
@@ -84,4 +92,6 @@ def fit_error(total: int, reasons: dict[str, int], prefilter: str | None = None,
         post_reasons = {NO_VICTIMS: min(helpful, total), NOT_HELPFUL: max(total - helpful, 0)}
         post = f"0/{total} nodes are available: " + ", ".join(
             sorted(f"{n} {r}" for r, n in post_reasons.items() if n)) + "."
-    return f"{main} preemption: {post}" if preemption else main
+    if not preemption:
+        return main
+    return f"{main} {_DRA_POSTFILTER if minor is not None and minor >= _DRA_SINCE else ''}preemption: {post}"

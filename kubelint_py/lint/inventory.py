@@ -133,7 +133,7 @@ class Inventory:
     def __init__(self, documents: list[Document], built_in_groups: frozenset[str]):
         self.documents = [d for d in documents if isinstance(d.body, dict) and isinstance(d.body.get("kind"), str)]
         self.built_in_groups = built_in_groups
-        self._bundles: dict[tuple[str, str | None], tuple[list[Document], set[str], list[Document]]] = {}
+        self._bundles: dict[tuple[str, str | None], tuple] = {}
 
     @cached_property
     def by_kind(self) -> dict[str, list[Document]]:
@@ -182,16 +182,20 @@ class Inventory:
         """The objects read from the same directory as `document`."""
         return self._by_directory.get(os.path.dirname(document.file), [])
 
-    def _bundle(self, directory: str, namespace: str | None) -> tuple[list[Document], set[str], list[Document]]:
-        """(objects, their kinds, custom resources) of a bundle: the objects in one directory, in a namespace
-        they could share. Built once for all its objects: asked per object, a file of thousands of
-        objects would cost their number squared."""
+    def bundle(self, document: Document) -> list[Document]:
+        """The objects of `document`'s bundle: same directory, a namespace it could share."""
+        return self._bundle(os.path.dirname(document.file), namespace_of(document.body))[0]
+
+    def _bundle(self, directory: str, namespace: str | None) -> tuple[list[Document], frozenset[str], list[Document], bool]:
+        """(objects, their kinds, the custom resources among them, whether it has pod templates) of the
+        bundle of a directory and namespace; computed once, asked for every reference checked."""
         key = (directory, namespace)
         if key not in self._bundles:
-            members = [d for d in self._by_directory.get(directory, []) if same_namespace(namespace_of(d.body), namespace)]
-            custom = [d for d in members
-                      if not self.is_built_in(d.body) and d.body["kind"] != "CustomResourceDefinition"]
-            self._bundles[key] = members, {d.body["kind"] for d in members}, custom
+            objects = [d for d in self._by_directory.get(directory, []) if same_namespace(namespace_of(d.body), namespace)]
+            custom = [d for d in objects if not self.is_built_in(d.body) and d.body["kind"] != "CustomResourceDefinition"]
+            pods = any(os.path.dirname(t.document.file) == directory and same_namespace(t.namespace, namespace)
+                       for t in self._templates_by_directory.get(directory, ()))
+            self._bundles[key] = (objects, frozenset(d.body["kind"] for d in objects), custom, pods)
         return self._bundles[key]
 
     def operator_managed(self, document: Document) -> bool:
@@ -209,19 +213,14 @@ class Inventory:
     def expects_pods(self, document: Document) -> bool:
         """Should a selector in `document` select pods of the input? Yes when its bundle defines pod
         templates (patch fragments aside), and no operator may make pods."""
-        namespaces = self._template_namespaces.get(os.path.dirname(document.file))
-        if namespaces is None:
-            return False
-        namespace = namespace_of(document.body)
-        shared = namespace is None or None in namespaces or namespace in namespaces  # same_namespace with any
-        return shared and not self.operator_managed(document)
+        pods = self._bundle(os.path.dirname(document.file), namespace_of(document.body))[3]
+        return pods and not self.operator_managed(document)
 
     @cached_property
-    def _template_namespaces(self) -> dict[str, set[str | None]]:
-        """The namespaces of the pod templates in each directory."""
-        index: dict[str, set[str | None]] = {}
+    def _templates_by_directory(self) -> dict[str, list[PodTemplate]]:
+        index: dict[str, list[PodTemplate]] = {}
         for template in self.pod_templates:
-            index.setdefault(os.path.dirname(template.document.file), set()).add(template.namespace)
+            index.setdefault(os.path.dirname(template.document.file), []).append(template)
         return index
 
     @cached_property
