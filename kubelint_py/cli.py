@@ -415,6 +415,7 @@ def simulate(
 
     from kubelint_py.apply.formats import is_dns1123_label
     from kubelint_py.schemas import UsageError, resolve_version
+    from kubelint_py.escaping import printable
     from kubelint_py.simulate import Options, render, run
 
     try:
@@ -434,7 +435,7 @@ def simulate(
     if result.files == 0:
         fail(f"no manifest files (*.yaml, *.yml, *.json) under {', '.join(paths)}")
     for error in result.errors:
-        typer.echo(f"kubelint: error: {error}", err=True)
+        typer.echo(f"kubelint: error: {printable(error)}", err=True)
     if output_format is SimulateFormat.json:
         sys.stdout.write(render.to_json(result))
     else:

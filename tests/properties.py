@@ -153,6 +153,9 @@ def streams() -> st.SearchStrategy[tuple[list, str]]:
 
 # --- breaking them --------------------------------------------------------------------------------------
 
+# Names that try to drive a terminal: an escape sequence, a title change, a C1 CSI, a bidi override
+HOSTILE_NAME = st.tuples(NAME, st.sampled_from(["\x1b[2J", "\x1b]0;owned\x07", "\x9b31m", "\u202e", "\u2028", "\r"]),
+                         NAME).map("".join)
 ANY_VALUE = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | TEXT,
                          lambda inner: st.lists(inner, max_size=3) | st.dictionaries(TEXT, inner, max_size=3),
                          max_leaves=10)
@@ -186,13 +189,17 @@ def _delete(value, path):
 
 @st.composite
 def broken_object(draw) -> object:
-    """A valid object with its data changed: a value of another type, a key lost, a typo, deep nesting."""
+    """A valid object with its data changed: a value of another type, a key lost, a typo, deep nesting,
+    a name built to drive a terminal."""
     document = draw(objects())
     for _ in range(draw(st.integers(1, 3))):
         paths = list(_paths(document))
         path = draw(st.sampled_from(paths))
-        how = draw(st.sampled_from(["replace", "delete", "typo", "deep", "list"]))
-        if how == "replace":
+        how = draw(st.sampled_from(["replace", "delete", "typo", "deep", "list", "hostile-name"]))
+        if how == "hostile-name" and isinstance(document, dict) and isinstance(document.get("metadata"), dict):
+            field = draw(st.sampled_from(["name", "namespace"]))
+            document = _replace(document, ("metadata",), {**document["metadata"], field: draw(HOSTILE_NAME)})
+        elif how == "replace":
             document = _replace(document, path, draw(ANY_VALUE))
         elif how == "delete" and path:
             document = _delete(document, path)
@@ -358,6 +365,31 @@ def check_diagnose_well_behaved(inputs: list[bytes]) -> None:
     if as_json.stdout:
         json.loads(as_json.stdout)
     assert as_json.exit_code == 2 or as_json.stdout
+    for line in text.stderr.splitlines():
+        assert line.startswith("kubelint: error: "), line
+    for output in (text.stdout, text.stderr, as_json.stdout):
+        assert not UNSAFE_OUTPUT.search(output)
+
+
+# --- kubelint simulate --------------------------------------------------------------------------------
+
+
+def check_simulate_well_behaved(inputs: list[bytes]) -> None:
+    """`kubelint simulate` on `inputs`: exit 0, 1 or 2, one line per error, valid JSON, safe text, stable."""
+    with tempfile.TemporaryDirectory() as directory:
+        paths = []
+        for number, data in enumerate(inputs):
+            path = Path(directory) / f"input-{number}.yaml"
+            path.write_bytes(data)
+            paths.append(str(path))
+        now = ("--now", "2025-03-01T09:30:00Z")  # a CronJob's next run depends on it
+        as_json = run("simulate", *now, "--format", "json", *paths)
+        again = run("simulate", *now, "--format", "json", *paths)
+        text = run("simulate", *now, *paths)
+    assert as_json.exit_code in (0, 1, 2), as_json.output
+    assert (again.exit_code, again.stdout, again.stderr) == (as_json.exit_code, as_json.stdout, as_json.stderr)
+    assert text.exit_code == as_json.exit_code
+    json.loads(as_json.stdout)
     for line in text.stderr.splitlines():
         assert line.startswith("kubelint: error: "), line
     for output in (text.stdout, text.stderr, as_json.stdout):

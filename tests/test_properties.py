@@ -1,13 +1,14 @@
-"""Property-based tests: whatever the input, kubelint answers, in valid JSON, the same way twice, with
-every document accounted for. tests/fuzz/fuzz.py runs the same properties for much longer."""
+"""Property-based tests: whatever the input, check, diagnose and simulate answer, in valid JSON, the same
+way twice, with every document accounted for and nothing unsafe printed. tests/fuzz/fuzz.py runs the
+same properties for much longer."""
 
 from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from properties import (broken_text, check_diagnose_well_behaved, check_well_behaved, hostile_inputs, kubectl_output,
-                        objects, rendered, streams)
+from properties import (broken_text, check_diagnose_well_behaved, check_simulate_well_behaved, check_well_behaved,
+                        hostile_inputs, kubectl_output, objects, rendered, streams)
 
 # A few hundred examples each keep the whole module near a minute in CI.
 CI = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -46,3 +47,9 @@ def test_a_broken_document_does_not_hide_the_next(broken, stream):
 @given(st.lists(kubectl_output() | hostile_inputs(), min_size=1, max_size=3))
 def test_diagnose_on_any_input_keeps_the_promises(inputs):
     check_diagnose_well_behaved(inputs)
+
+
+@CI
+@given(st.lists(hostile_inputs() | streams().map(lambda stream: stream[1].encode()), min_size=1, max_size=3))
+def test_simulate_on_any_input_keeps_the_promises(inputs):
+    check_simulate_well_behaved(inputs)

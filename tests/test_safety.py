@@ -176,6 +176,16 @@ def test_machine_formats_escape_every_hostile_character(kubelint, hostile_dir, o
     assert "undecodable-%FF.yaml" in result.stdout or "undecodable-\\xff.yaml" in result.stdout
 
 
+def test_simulate_escapes_what_it_quotes(kubelint, hostile_dir):
+    text = kubelint("simulate", hostile_dir)
+    assert text.exit_code == 2  # some inputs cannot be read
+    assert not UNSAFE.search((text.stdout + text.stderr).replace("\n", ""))
+    assert "ConfigMap \\x1b[2J\\x1b[31mred" in text.stdout and "undecodable-\\xff.yaml" in text.stdout
+    data = kubelint("simulate", "--format", "json", hostile_dir).stdout
+    assert not UNSAFE.search(data.replace("\n", ""))
+    assert "\x1b[2J\x1b[31mred" in {o["name"] for o in json.loads(data)["objects"]}
+
+
 def test_coloured_text_report_emits_only_its_own_colour_codes(hostile_dir):
     result = engine.check([str(hostile_dir)], engine.Options(resolve_version(None)))
     text = report.render_text(result, color=True)

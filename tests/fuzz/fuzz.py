@@ -1,10 +1,11 @@
-"""Fuzz `kubelint check` and `kubelint diagnose` for a fixed time with the property tests' generators.
+"""Fuzz `kubelint check`, `diagnose` and `simulate` for a fixed time with the property tests' generators.
 
     .venv/bin/python tests/fuzz/fuzz.py --seconds 600 [--seed N] [--save-crashes DIR]
 
 Each example gives `check` one to three generated files plus, now and then, stdin (valid objects,
-objects broken in their data, text or bytes, random bytes) and gives `diagnose` one to three inputs
-(real kubectl output whole, cut short, edited or mixed, or any of the former). Every promise of
+objects broken in their data, text or bytes, random bytes), gives `simulate` the same files, and
+gives `diagnose` one to three inputs (real kubectl output whole, cut short, edited or mixed, or any
+of the former). Every promise of
 tests/properties.py is checked: no exception, valid JSON, SARIF and JUnit, the same output twice,
 every document accounted for, nothing unsafe printed. A failure does not stop the run: it is counted
 by where it happened and, with --save-crashes, the inputs are written there to reproduce it.
@@ -25,7 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests/, for p
 from hypothesis import HealthCheck, given, seed, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from properties import check_diagnose_well_behaved, check_well_behaved, hostile_inputs, kubectl_output  # noqa: E402
+from properties import (check_diagnose_well_behaved, check_simulate_well_behaved, check_well_behaved,  # noqa: E402
+                        hostile_inputs, kubectl_output)
 
 
 class _OutOfTime(BaseException):
@@ -54,6 +56,7 @@ def fuzz(seconds: float, random_seed: int, save_to: Path | None) -> dict:
         if time.monotonic() > deadline:
             raise _OutOfTime
         for command, check, inputs in (("check", lambda: check_well_behaved(files, stdin), [*files, stdin]),
+                                       ("simulate", lambda: check_simulate_well_behaved(files), files),
                                        ("diagnose", lambda: check_diagnose_well_behaved(kubectl), kubectl)):
             inputs = [data for data in inputs if data is not None]
             started = time.monotonic()
