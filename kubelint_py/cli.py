@@ -376,9 +376,9 @@ def diagnose(
         typer.echo(f"kubelint: error: {printable(error)}", err=True)
     if result.entries:
         if output_format is DiagnoseFormat.json:
-            sys.stdout.write(render.to_json(result))
+            _write_stdout(render.to_json(result))
         else:
-            sys.stdout.write(render.to_text(result, color=_use_color(color, sys.stdout)))
+            _write_stdout(render.to_text(result, color=_use_color(color, sys.stdout)))
     if result.errors or not result.entries:
         raise typer.Exit(EXIT_ERROR)
     if result.problems:
@@ -414,8 +414,8 @@ def simulate(
     from datetime import datetime, timezone
 
     from kubelint_py.apply.formats import is_dns1123_label
-    from kubelint_py.schemas import UsageError, resolve_version
     from kubelint_py.escaping import printable
+    from kubelint_py.schemas import UsageError, resolve_version
     from kubelint_py.simulate import Options, render, run
 
     try:
@@ -437,11 +437,11 @@ def simulate(
     for error in result.errors:
         typer.echo(f"kubelint: error: {printable(error)}", err=True)
     if output_format is SimulateFormat.json:
-        sys.stdout.write(render.to_json(result))
+        _write_stdout(render.to_json(result))
     else:
         terminal = sys.stdout.isatty()
         width = os.get_terminal_size().columns if terminal else None
-        sys.stdout.write(render.to_text(result, color=_use_color(color, sys.stdout), width=width))
+        _write_stdout(render.to_text(result, color=_use_color(color, sys.stdout), width=width))
     if result.errors:
         raise typer.Exit(EXIT_ERROR)
     if result.problems:

@@ -133,8 +133,9 @@ class Run:
             if key not in body:
                 self._emit(document, Problem((), f"{key} is missing", f"Add {key}, e.g. {example}.", rule))
             else:
-                self._emit(document, Problem((key,), f"{key} is {_kind_of_value(value)}, not a string",
-                                             f"Set {key} to a string, e.g. {example}.", rule))
+                what = "empty" if value in ("", None) else f"{_kind_of_value(value)}, not a string"
+                self._emit(document, Problem((key,), f"{key} is {what}", f"Set {key} to a string, e.g. {example}.",
+                                             rule))
         return shaped
 
     def _check_object(self, document: Document) -> None:

@@ -219,6 +219,10 @@ def test_reports_are_utf8_even_on_a_latin1_terminal(tmp_path):
         assert result.returncode == 1, result.stderr
         name = "caf%C3%A9-%E6%97%A5%E6%9C%AC.yaml" if output == "sarif" else "caf\u00e9-\u65e5\u672c.yaml"  # SARIF: a URI
         assert name in result.stdout.decode("utf-8")
+    simulated = subprocess.run([sys.executable, "-m", "kubelint_py", "simulate", str(tmp_path)], capture_output=True,
+                               cwd=ROOT, timeout=120, env={"PYTHONIOENCODING": "latin-1"}, stdin=subprocess.DEVNULL)
+    assert simulated.returncode == 1, simulated.stderr
+    assert "caf\u00e9-\u65e5\u672c.yaml" in simulated.stdout.decode("utf-8")
 
 
 # --- kubelint diagnose quotes kubectl output --------------------------------------------------------------
