@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import subprocess
@@ -95,14 +96,35 @@ AUDIT = textwrap.dedent("""
 """)
 
 
-@pytest.mark.parametrize("output", ["text", "json"])
-def test_no_network_and_nothing_written(output):
-    inputs = [str(FIXTURES / name) for name in ("bad", "check", "examples")]
-    result = subprocess.run([sys.executable, "-B", "-c", AUDIT, "check", "--format", output, *inputs],
-                            capture_output=True, text=True, cwd=ROOT, timeout=300, stdin=subprocess.DEVNULL)
-    assert result.stdout.count("\n") > 20  # it did check everything
+def audited(*args: str) -> tuple[str, list[str]]:
+    """Run kubelint under the audit hook: its stdout, and the network and write events it caused."""
+    result = subprocess.run([sys.executable, "-B", "-c", AUDIT, *args], capture_output=True, text=True, cwd=ROOT,
+                            timeout=300, stdin=subprocess.DEVNULL)
     audit = [line for line in result.stderr.splitlines() if line.startswith("AUDIT ")]
-    assert audit == ["AUDIT []"], result.stderr
+    assert len(audit) == 1, result.stderr
+    return result.stdout, ast.literal_eval(audit[0][len("AUDIT "):])
+
+
+MANIFESTS = [str(FIXTURES / name) for name in ("bad", "check", "examples")]
+
+
+@pytest.mark.parametrize("args", [
+    ["check", "--format", "text", *MANIFESTS],
+    ["check", "--format", "json", *MANIFESTS],
+    ["simulate", str(FIXTURES / "examples")],
+    ["diagnose", *map(str, sorted((FIXTURES / "diagnose" / "runtime").iterdir()))],
+], ids=["check-text", "check-json", "simulate", "diagnose"])
+def test_no_network_and_nothing_written(args):
+    stdout, events = audited(*args)
+    assert stdout.count("\n") > 10  # it did its work
+    assert events == []
+
+
+def test_only_the_named_output_file_is_written(tmp_path):
+    report = tmp_path / "kubelint.sarif"
+    stdout, events = audited("check", "--format", "sarif", "--output", str(report), *MANIFESTS)
+    assert events == [f"write {report}"]
+    assert report.stat().st_size > 1000
 
 
 # --- output escapes what it takes from the input --------------------------------------------------------
