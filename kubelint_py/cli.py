@@ -207,13 +207,27 @@ def _format_of(path: str) -> str | None:
 
 def _write(text: str, destination: str | None) -> None:
     if destination is None:
-        sys.stdout.write(text)
+        _write_stdout(text)
         return
     try:
-        with open(destination, "w", encoding="utf-8") as handle:
+        with open(destination, "w", encoding="utf-8", errors="replace") as handle:
             handle.write(text)
     except OSError as error:
         fail(f"cannot write {destination}: {error.strerror or error}")
+
+
+def _write_stdout(text: str) -> None:
+    """Reports are UTF-8, as JSON, SARIF and JUnit must be, even where the terminal's encoding is another."""
+    out = sys.stdout
+    if (out.encoding or "").lower().replace("-", "").replace("_", "") == "utf8":
+        try:
+            out.write(text)
+            return
+        except UnicodeEncodeError:  # a lone surrogate the reporters did not escape
+            pass
+    out.flush()
+    out.buffer.write(text.encode("utf-8", "replace"))
+    out.buffer.flush()
 
 
 def _use_color(choice: Color, stream) -> bool:
@@ -355,15 +369,16 @@ def diagnose(
     Exit codes: 0 every pod is healthy, 1 a problem was diagnosed, 2 input that could not be read.
     """
     from kubelint_py.diagnose import render, run
+    from kubelint_py.escaping import printable
 
     result = run(paths, manifests, max_file_size * 1024 * 1024)
     for error in result.errors:
-        typer.echo(f"kubelint: error: {error}", err=True)
+        typer.echo(f"kubelint: error: {printable(error)}", err=True)
     if result.entries:
         if output_format is DiagnoseFormat.json:
-            sys.stdout.write(render.to_json(result))
+            _write_stdout(render.to_json(result))
         else:
-            sys.stdout.write(render.to_text(result, color=_use_color(color, sys.stdout)))
+            _write_stdout(render.to_text(result, color=_use_color(color, sys.stdout)))
     if result.errors or not result.entries:
         raise typer.Exit(EXIT_ERROR)
     if result.problems:
@@ -399,6 +414,7 @@ def simulate(
     from datetime import datetime, timezone
 
     from kubelint_py.apply.formats import is_dns1123_label
+    from kubelint_py.escaping import printable
     from kubelint_py.schemas import UsageError, resolve_version
     from kubelint_py.simulate import Options, render, run
 
@@ -419,13 +435,13 @@ def simulate(
     if result.files == 0:
         fail(f"no manifest files (*.yaml, *.yml, *.json) under {', '.join(paths)}")
     for error in result.errors:
-        typer.echo(f"kubelint: error: {error}", err=True)
+        typer.echo(f"kubelint: error: {printable(error)}", err=True)
     if output_format is SimulateFormat.json:
-        sys.stdout.write(render.to_json(result))
+        _write_stdout(render.to_json(result))
     else:
         terminal = sys.stdout.isatty()
         width = os.get_terminal_size().columns if terminal else None
-        sys.stdout.write(render.to_text(result, color=_use_color(color, sys.stdout), width=width))
+        _write_stdout(render.to_text(result, color=_use_color(color, sys.stdout), width=width))
     if result.errors:
         raise typer.Exit(EXIT_ERROR)
     if result.problems:

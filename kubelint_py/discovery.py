@@ -4,7 +4,9 @@ Directories are walked in sorted order, skipping dot-directories, paths matching
 .gitignore files ignore (those of the walked tree and of its parents up to the git work tree's root).
 A directory holding a kustomization is one input, rendered by the loader, and is not walked further:
 its files are patches and bases that only make sense rendered. A `kind: Component` is skipped: it is
-checked through the overlays that use it.
+checked through the overlays that use it. Symbolic links are followed once each; what the walk cannot
+enter comes out as a Finding: a directory that cannot be listed (an error), a link back to a
+directory being walked (info).
 """
 
 from __future__ import annotations
@@ -15,11 +17,13 @@ from typing import Iterable, Iterator
 
 from kubelint_py import kustomize
 from kubelint_py.loader import MANIFEST_SUFFIXES, STDIN
+from kubelint_py.model import Finding, Severity
 
 
 def discover(paths: Iterable[str], exclude: Iterable[str] = (), gitignore: bool = True,
-             render_kustomize: bool = True) -> Iterator[str]:
-    """Inputs to check, in order: file paths, "-" for stdin, and Kustomize directories.
+             render_kustomize: bool = True) -> Iterator[str | Finding]:
+    """Inputs to check, in order: file paths, "-" for stdin, and Kustomize directories; and Findings
+    for what the walk could not enter.
 
     A path that does not exist is still yielded, so that reading it reports it. A file inside a
     Kustomize directory stands for that directory (so a pre-commit hook checks what a changed patch
@@ -60,12 +64,15 @@ def discover(paths: Iterable[str], exclude: Iterable[str] = (), gitignore: bool 
         yield from _walk(path, excluded, ignores, render_kustomize, once)
 
 
-def _walk(top: str, excluded, ignores: "_Ignores | None", render_kustomize: bool, once) -> Iterator[str]:
+def _walk(top: str, excluded, ignores: "_Ignores | None", render_kustomize: bool, once) -> Iterator[str | Finding]:
     visited: set[str] = set()
     scopes: dict[str, _Ignores | None] = {}
-    for root, dirs, files in os.walk(top, followlinks=True):
+    errors: list[OSError] = []
+    for root, dirs, files in os.walk(top, followlinks=True, onerror=errors.append):
+        yield from map(_unlistable, errors)
+        errors.clear()
         real = os.path.realpath(root)
-        if real in visited:  # a symlink loop: do not walk the same directory again
+        if real in visited:  # a second link to a directory already walked
             dirs[:] = []
             continue
         visited.add(real)
@@ -82,12 +89,31 @@ def _walk(top: str, excluded, ignores: "_Ignores | None", render_kustomize: bool
 
         dirs[:] = sorted(d for d in dirs
                          if not d.startswith(".") and not _skipped(os.path.join(root, d), True, excluded, scope))
+        for loop in [d for d in dirs if _leads_back(os.path.join(root, d), real)]:
+            dirs.remove(loop)
+            yield Finding("input/symlink-loop", Severity.INFO, "symbolic link back to a directory being checked; "
+                          "not followed", "Nothing to do, or remove the link.", os.path.join(root, loop), 1, 1)
         for d in dirs:
             scopes[os.path.join(root, d)] = scope
         for name in sorted(files):
             full = os.path.join(root, name)
             if name.endswith(MANIFEST_SUFFIXES) and not _skipped(full, False, excluded, scope):
                 yield full
+    yield from map(_unlistable, errors)
+
+
+def _leads_back(link: str, inside: str) -> bool:
+    """Is `link` a symbolic link to `inside` (a real path) or to one of its ancestors?"""
+    if not os.path.islink(link):
+        return False
+    target = os.path.realpath(link)
+    return inside == target or inside.startswith(target.rstrip(os.sep) + os.sep)
+
+
+def _unlistable(error: OSError) -> Finding:
+    reason = "permission denied" if isinstance(error, PermissionError) else (error.strerror or str(error)).lower()
+    return Finding("input/unreadable", Severity.ERROR, f"directory cannot be listed: {reason}",
+                   "Make the directory readable, or exclude it with --exclude.", str(error.filename), 1, 1)
 
 
 def _skipped(path: str, is_dir: bool, excluded, ignores: "_Ignores | None") -> bool:

@@ -1,8 +1,8 @@
 """One `kubelint check` run: load → documents → schema → (apply simulation, rules) → sorted findings.
 
-Files are handled one at a time and their parse trees released afterwards, so memory follows the
-largest file rather than the whole input. What needs the whole input (custom resources, whose CRD
-may come later; set-wide checks) runs once every file has been read.
+Files are handled one at a time and each document's parse tree is released once it is checked, so
+parse trees never pile up; only the plain objects are kept. What needs the whole input (custom
+resources, whose CRD may come later; set-wide checks) runs once every file has been read.
 """
 
 from __future__ import annotations
@@ -41,7 +41,9 @@ class Report:
     kubernetes_version: str
     findings: list[Finding] = field(default_factory=list)
     files: int = 0
-    documents: int = 0  # YAML documents read
+    # Counted apart, so that a document lost on the way shows: documents == checked + unreadable.
+    documents: int = 0  # YAML documents read (an input that could not be read at all counts as one)
+    checked: int = 0  # documents that went through the checks
     unreadable: int = 0  # documents reported instead of checked: unparsable, not an object, no kind
     objects: int = 0  # objects checked (a List document holds several)
     # Inputs that are no file on disk (stdin, rendered Kustomize directories): their text, for showing
@@ -50,10 +52,7 @@ class Report:
     rendered_by: dict[str, str] = field(default_factory=dict)
     # (file, document number, object) of every document read, in input order: for per-document reports
     inventory: list[tuple[str, int, ObjectRef]] = field(default_factory=list)
-
-    @property
-    def checked(self) -> int:
-        return self.documents - self.unreadable
+    max_file_bytes: int = loader.MAX_FILE_BYTES  # the limit the files were read with, for reading them again
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity == severity)
@@ -67,7 +66,7 @@ class Run:
             options = replace(options, policy=default_policy())
         self.options = options
         self.schemas = schemas or Schemas(options.kubernetes_version, options.strict, options.schema_dirs)
-        self.report = Report(options.kubernetes_version)
+        self.report = Report(options.kubernetes_version, max_file_bytes=options.max_file_bytes)
         self.documents: list[Document] = []
         self.deferred: list[Document] = []  # objects whose schema may come from a CRD read later
         self.apply = apply.Context(options.kubernetes_version, frozenset(options.assume_namespaces), options.namespace)
@@ -86,25 +85,42 @@ class Run:
             report.sources[loaded.file] = loaded.text
         if loaded.rendered_by:
             report.rendered_by[loaded.file] = loaded.rendered_by
-        for document in loaded.documents:
-            if self._is_object(document):
+        self.silencer.scan(loaded)  # before the parse trees are released
+        report.checked += loaded.empty_lists
+        documents = loaded.documents
+        for position, document in enumerate(documents):
+            document.extra["line"] = document.locate(())[0]  # where the object starts, for `kubelint simulate`
+            is_object = self._is_object(document)
+            if is_object:
                 self._check_object(document)
-            elif not document.base:  # a List's broken item is reported, the List itself was checked
+            if not document.base and not is_object:
                 report.unreadable += 1
-        self.silencer.scan(loaded)
-        for document in loaded.documents:
-            # Where the object starts, kept for `kubelint simulate`: free now, a re-parse once released.
-            document.extra["line"] = document.locate(())[0]
-            document.locate_fn.release()
-        self.documents.extend(loaded.documents)
+            elif document.base in ((), ("items", 0)):  # a List is checked once, broken items and all
+                report.checked += 1
+            if position + 1 == len(documents) or documents[position + 1].index != document.index:
+                document.locate_fn.release()  # its YAML document is checked: free the parse tree
+        self.documents.extend(documents)
+
+    def walk_problem(self, finding: Finding) -> None:
+        """What walking a directory found: one that cannot be listed counts as an input not read."""
+        self.report.findings.append(finding)
+        if finding.severity == Severity.ERROR:
+            self.report.files += 1
+            self.report.documents += 1
+            self.report.unreadable += 1
 
     def _is_object(self, document: Document) -> bool:
         """Does it have the shape of a Kubernetes object? Reports what it lacks."""
         body = document.body
+        what = "List item" if document.base else "document"
         if not isinstance(body, dict):
-            what = {list: "a list", str: "a string", type(None): "empty"}.get(type(body), f"a {type(body).__name__}")
-            self._emit(document, Problem((), f"document is {what}, not a Kubernetes object",
+            self._emit(document, Problem((), f"{what} is {_kind_of_value(body)}, not a Kubernetes object",
                                          "Each document must be a mapping with apiVersion, kind and metadata.",
+                                         "schema/not-an-object"))
+            return False
+        if "apiVersion" not in body and "kind" not in body:  # some other YAML: Helm values, a config file
+            self._emit(document, Problem((), f"{what} has neither apiVersion nor kind: not a Kubernetes object",
+                                         "Exclude files that are not manifests with --exclude.",
                                          "schema/not-an-object"))
             return False
         shaped = True
@@ -115,10 +131,11 @@ class Run:
                 continue
             shaped = False
             if key not in body:
-                self._emit(document, Problem((), f"{key} is missing", f"Add {example}.", rule))
+                self._emit(document, Problem((), f"{key} is missing", f"Add {key}, e.g. {example}.", rule))
             else:
-                what = "empty" if value in ("", None) else f"a {type(value).__name__}, not a string"
-                self._emit(document, Problem((key,), f"{key} is {what}", f"Set {example}.", rule))
+                what = "empty" if value in ("", None) else f"{_kind_of_value(value)}, not a string"
+                self._emit(document, Problem((key,), f"{key} is {what}", f"Set {key} to a string, e.g. {example}.",
+                                             rule))
         return shaped
 
     def _check_object(self, document: Document) -> None:
@@ -179,6 +196,7 @@ class Run:
         self.silencer.absorb(silencer)
         self.report.files += report.files
         self.report.documents += report.documents
+        self.report.checked += report.checked
         self.report.unreadable += report.unreadable
         self.report.objects += report.objects
         self.report.findings.extend(report.findings)
@@ -192,6 +210,13 @@ class Run:
                 self.schemas.add_crd(body, document.file)
 
 
+def _kind_of_value(value: object) -> str:
+    if value in ("", None):
+        return "empty"
+    return {bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "a list",
+            dict: "a mapping"}.get(type(value), f"a {type(value).__name__}")
+
+
 def check(paths: list[str], options: Options, progress: Callable[[int, int], None] | None = None) -> Report:
     """Check every manifest under `paths` ("-" is stdin); `progress(done, total)` hears of finished files."""
     # A run allocates millions of short-lived, acyclic objects (nodes, values): the cyclic garbage
@@ -199,8 +224,11 @@ def check(paths: list[str], options: Options, progress: Callable[[int, int], Non
     collecting = gc.isenabled()
     gc.disable()
     try:
-        files = list(discovery.discover(paths, options.exclude, options.gitignore, options.kustomize))
+        found = list(discovery.discover(paths, options.exclude, options.gitignore, options.kustomize))
+        files = [item for item in found if isinstance(item, str)]
         run = Run(options)
+        for problem in (item for item in found if isinstance(item, Finding)):
+            run.walk_problem(problem)
         if options.jobs > 1 and len(files) >= PARALLEL_MIN_FILES and loader.STDIN not in files:
             _check_in_parallel(run, files, progress)
         else:

@@ -153,20 +153,21 @@ class Schemas:
         from jsonschema import Draft202012Validator
         from jsonschema.validators import validator_for
 
+        validator_class = _linear_time(Draft202012Validator)
         defs = bundle(self.version)
         name = defs["kinds"].get(api_version, {}).get(kind)
         if name:
-            return Draft202012Validator({"$ref": f"{defs['$id']}#/$defs/{name}"}, registry=self.registry()), None
+            return validator_class({"$ref": f"{defs['$id']}#/$defs/{name}"}, registry=self.registry()), None
         if crds := self._crds.get((api_version, kind)):
             schema = next(schema for file, schema in reversed(crds) if file == crd_file)
             if not isinstance(schema, dict):
                 return False, None
-            return Draft202012Validator(crd_json_schema(schema, f"{defs['$id']}#/$defs/{OBJECT_META}"),
+            return validator_class(crd_json_schema(schema, f"{defs['$id']}#/$defs/{OBJECT_META}"),
                                         registry=self.registry()), schema
         for path in _schema_files(self.schema_dirs, api_version, kind):
             with open(path) as handle:
                 schema = json.load(handle)
-            return validator_for(schema)(schema), None
+            return _linear_time(validator_for(schema))(schema), None
         return None, None
 
     def registry(self) -> Any:
@@ -193,6 +194,52 @@ class Schemas:
             )
             return
         yield _unknown_api(self.version, api_version, kind)
+
+
+# --- regular expressions from the input ---------------------------------------------------------------
+
+
+@lru_cache(maxsize=None)
+def _linear_time(validator_class: Any) -> Any:
+    """The validator class with `pattern` and `patternProperties` matched by RE2, as the apiserver's Go
+    regexp matches them: in linear time. Python's backtracking `re` takes exponential time on a CRD
+    pattern such as ^(a+)+$, so a crafted CRD could stop a run."""
+    from jsonschema import ValidationError
+    from jsonschema.validators import extend
+
+    def pattern(validator, expression, instance, schema):
+        if validator.is_type(instance, "string") and not _search(expression, instance):
+            yield ValidationError(f"{instance!r} does not match {expression!r}")
+
+    def pattern_properties(validator, patterns, instance, schema):
+        if validator.is_type(instance, "object"):
+            for expression, subschema in patterns.items():
+                for key, value in instance.items():
+                    if _search(expression, key):
+                        yield from validator.descend(value, subschema, path=key, schema_path=expression)
+
+    return extend(validator_class, {"pattern": pattern, "patternProperties": pattern_properties})
+
+
+@lru_cache(maxsize=1024)
+def _compiled(expression: str) -> Any:
+    try:
+        import re2  # google-re2, where its wheel installs
+
+        options = re2.Options()
+        options.log_errors = False
+        return re2.compile(expression, options)
+    except Exception:  # no RE2 here, or an expression it refuses (the apiserver refuses such a CRD too)
+        try:
+            return re.compile(expression)
+        except re.error:
+            return None
+
+
+def _search(expression: str, text: str) -> bool:
+    """Does `text` match? An expression that compiles nowhere cannot be judged: it is taken to match."""
+    compiled = _compiled(expression)
+    return compiled is None or compiled.search(text) is not None
 
 
 def _nearest(crds: list[tuple[str, Any]], file: str) -> list[str]:
@@ -302,7 +349,9 @@ def _convert_openapi(schema: Any, junction: bool = False) -> Any:
         return {}
     out: dict = {}
     for key, value in schema.items():
-        if key in ("properties", "patternProperties", "definitions") and isinstance(value, dict):
+        # patternProperties is left out: structural schemas forbid it, and jsonschema would match its
+        # expressions with Python's backtracking re when deciding which fields are additional
+        if key in ("properties", "definitions") and isinstance(value, dict):
             out[key] = {name: _convert_openapi(sub, junction) for name, sub in value.items()}
         elif key in ("items", "additionalItems") and isinstance(value, dict):
             out[key] = _convert_openapi(value, junction)

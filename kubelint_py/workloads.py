@@ -34,7 +34,8 @@ def get(body: Any, path: tuple) -> Any:
 
 def pod_spec(body: dict) -> tuple[tuple, dict] | None:
     """(path, pod spec) of a workload object, or None for other kinds or a malformed object."""
-    path = POD_SPEC_PATHS.get(body.get("kind")) if isinstance(body, dict) else None
+    kind = body.get("kind") if isinstance(body, dict) else None
+    path = POD_SPEC_PATHS.get(kind) if isinstance(kind, str) else None  # a kind may be a list in broken input
     if path is None:
         return None
     spec = get(body, path)

@@ -68,7 +68,7 @@ def test_a_huge_log_is_refused_before_it_is_read_whole(kubelint, tmp_path):
         for _ in range(50 * 1024 * 1024 // len(line) + 1):
             handle.write(line)
     result = kubelint("diagnose", path)
-    assert result.exit_code == 2 and "larger than 32 MiB" in result.stderr
+    assert result.exit_code == 2 and "50.0 MiB, larger than the 32 MiB limit" in result.stderr
 
 
 def test_good_inputs_are_still_diagnosed_next_to_a_bad_one(kubelint):

@@ -60,6 +60,10 @@ def link_manifests(entries: list[Entry], paths: list[str]) -> list[str]:
     documents: list[Document] = []
     errors = []
     for path in discover(paths):
+        if not isinstance(path, str):  # what the walk could not enter
+            if path.severity.name == "ERROR":
+                errors.append(f"{path.file}: {path.message}")
+            continue
         loaded = loader.load_path(path)
         errors.extend(f"{f.file}:{f.line}: {f.message}" for f in loaded.findings
                       if f.rule.startswith("input/") and f.severity.name == "ERROR")

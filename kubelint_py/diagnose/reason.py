@@ -11,6 +11,7 @@ a later event shows was got past (FailedScheduling, then Scheduled) is ruled out
 from __future__ import annotations
 
 import re
+import shlex
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -406,8 +407,10 @@ def _diagnosis(candidate: _Candidate, subject: Subject | None, node: Node | None
         for key in _FIELD_QUOTES.get(cause.field, ()):
             if container.quotes.get(key) and container.quotes[key] not in evidence:
                 evidence.append(container.quotes[key])
+    # The commands are for pasting into a shell: a value read from the input is quoted for it
+    shell = {key: shlex.quote(str(value)) for key, value in values.items() if value not in (None, "")}
     return Diagnosis(cause, fill(cause.summary, values), fill(cause.fix, values),
-                     [fill(c, values) for c in cause.confirm], evidence[-MAX_EVIDENCE:],
+                     [fill(c, shell) for c in cause.confirm], evidence[-MAX_EVIDENCE:],
                      round(candidate.confidence, 2), values)
 
 

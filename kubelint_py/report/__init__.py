@@ -7,12 +7,12 @@ module each); `render(name, report, settings)` picks one by its --format name.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Callable
 
 from kubelint_py import __version__
 from kubelint_py.engine import Report
+from kubelint_py.escaping import dump_json, printable
 from kubelint_py.model import Finding, Severity
 
 
@@ -35,30 +35,33 @@ def render_json(report: Report) -> str:
         "renderedBy": report.rendered_by,
         "findings": [finding.to_json() for finding in report.findings],
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return dump_json(document)
 
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
 
 class _Lines:
-    """The offending source lines, read once per file (the run keeps the text of stdin and renderings)."""
+    """The offending source lines, read once per file (the run keeps the text of stdin and renderings).
+
+    Files are read again the way the loader read them: within the size limit, never blocking on a
+    FIFO, decoded the same way; what cannot be read shows no source line.
+    """
 
     def __init__(self, report: Report):
         self.sources = report.sources
+        self.max_file_bytes = report.max_file_bytes
         self.cache: dict[str, list[str]] = {}
 
     def get(self, file: str, line: int) -> str | None:
         if file not in self.cache:
-            try:
-                if file in self.sources:
-                    text = self.sources[file]
-                else:
-                    with open(file, encoding="utf-8", errors="replace") as handle:
-                        text = handle.read()
-            except OSError:
-                text = ""
-            self.cache[file] = text.splitlines()
+            if file in self.sources:
+                text = self.sources[file]
+            else:
+                from kubelint_py.loader import read_input
+
+                text = read_input(file, self.max_file_bytes)[0]
+            self.cache[file] = (text or "").splitlines()
         lines = self.cache[file]
         return lines[line - 1] if 0 < line <= len(lines) else None
 
@@ -96,9 +99,9 @@ def _print_findings(console, report: Report, escape: Callable[[str], str]) -> No
             if current is not None:
                 console.print()
             current = finding.file
-            heading = Text(finding.file, style="bold underline")
+            heading = Text(printable(finding.file), style="bold underline")
             if finding.file in report.rendered_by:
-                heading.append(f" (rendered by {report.rendered_by[finding.file]})", style="dim")
+                heading.append(f" (rendered by {printable(report.rendered_by[finding.file])})", style="dim")
             console.print(heading)
         _print_finding(console, finding, lines.get(finding.file, finding.line), escape)
     if report.findings:
@@ -117,20 +120,44 @@ def _print_rule_counts(console, report: Report, escape: Callable[[str], str]) ->
 
 
 def _print_finding(console, finding: Finding, source: str | None, escape: Callable[[str], str]) -> None:
+    def safe(text: str) -> str:  # input text, made printable and short, then protected from rich's markup
+        return escape(_shorten(printable(text), MAX_MESSAGE))
+
     style = _STYLE[finding.severity]
     where = f"{finding.line}:{finding.column}"
-    console.print(f"  {where:<8} [{style}]{str(finding.severity):<7}[/] {escape(finding.message)}  "
-                  f"[dim]{escape(finding.rule)}[/]")
+    console.print(f"  {where:<8} [{style}]{str(finding.severity):<7}[/] {safe(finding.message)}  "
+                  f"[dim]{safe(finding.rule)}[/]")
     context = " ".join(part for part in (str(finding.object) if finding.object.kind else "", finding.path) if part)
     if finding.origin:
         context = f"{context}  (from {finding.origin})" if context else f"from {finding.origin}"
     if context:
-        console.print(f"           [dim]{escape(context)}[/]")
+        console.print(f"           [dim]{safe(context)}[/]")
     if source is not None:
-        console.print(f"  [dim]{finding.line:>6} |[/] {escape(source.expandtabs(1))}")
-        console.print(f"  [dim]{'':>6} |[/] {' ' * (finding.column - 1)}[{style}]^[/]")
+        shown, caret = _excerpt(source.expandtabs(1), finding.column - 1)
+        console.print(f"  [dim]{finding.line:>6} |[/] {escape(shown)}")
+        console.print(f"  [dim]{'':>6} |[/] {' ' * caret}[{style}]^[/]")
     if finding.fix:
-        console.print(f"           [green]fix:[/] {escape(finding.fix)}")
+        console.print(f"           [green]fix:[/] {safe(finding.fix)}")
+
+
+MAX_MESSAGE = 400  # characters of a message shown; a message quoting a huge key stays readable
+MAX_SOURCE = 160  # characters of a source line shown around the caret
+
+
+def _shorten(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    half = (limit - 5) // 2
+    return f"{text[:half]} ... {text[-half:]}"
+
+
+def _excerpt(line: str, offset: int) -> tuple[str, int]:
+    """The printable part of a source line around `offset`, and where the caret goes in it."""
+    start = max(0, min(offset - MAX_SOURCE // 2, len(line) - MAX_SOURCE))
+    end = start + MAX_SOURCE
+    before, after = printable(line[start:offset]), printable(line[offset:end])
+    prefix, suffix = ("..." if start > 0 else ""), ("..." if end < len(line) else "")
+    return prefix + before + after + suffix, len(prefix) + len(before)
 
 
 def _summary_line(report: Report) -> str:

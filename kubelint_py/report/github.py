@@ -8,6 +8,7 @@ properties also `:` and `,`, which would otherwise end the property.
 from __future__ import annotations
 
 from kubelint_py.engine import Report
+from kubelint_py.escaping import printable_lines
 from kubelint_py.model import Finding, Severity
 from kubelint_py.report import rendered_position, source_file
 
@@ -30,15 +31,15 @@ def annotation(finding: Finding, report: Report) -> str:
     file, positioned = source_file(finding, report)
     properties = []
     if file:
-        properties.append(("file", file))
+        properties.append(("file", printable_lines(file)))
         if positioned:
             properties += [("line", str(finding.line)), ("col", str(finding.column))]
     properties.append(("title", f"kubelint {finding.rule}"))
     where = " ".join(part for part in (str(finding.object) if finding.object.kind else "", finding.path) if part)
-    message = finding.message + (f" ({where})" if where else "")
+    message = printable_lines(finding.message) + (f" ({printable_lines(where)})" if where else "")
     if not positioned:
         message += f"\nAt {rendered_position(finding, report)}."
     if finding.fix:
-        message += f"\nFix: {finding.fix}"
+        message += f"\nFix: {printable_lines(finding.fix)}"
     props = ",".join(f"{key}={escape_property(value)}" for key, value in properties)
     return f"::{COMMAND[finding.severity]} {props}::{escape_data(message)}"

@@ -7,18 +7,11 @@ whole (it cannot be read, it is empty) form a case named after the file.
 
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ET
 
 from kubelint_py.engine import Report
+from kubelint_py.escaping import printable_lines as _text  # XML 1.0 cannot carry control characters at all
 from kubelint_py.model import Finding, ObjectRef, Severity
-
-# Characters XML 1.0 cannot carry at all, even escaped; input text may hold them.
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-
-
-def _text(value: str) -> str:
-    return _NOT_XML.sub("\ufffd", value)
 
 
 def render_junit(report: Report, fail_on: Severity | None = Severity.ERROR) -> str:

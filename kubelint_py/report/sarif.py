@@ -8,13 +8,13 @@ the rule, file, object and field path, so an alert survives lines moving above i
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from functools import lru_cache
 from urllib.parse import quote
 
 from kubelint_py import __version__
 from kubelint_py.engine import Report
+from kubelint_py.escaping import dump_json
 from kubelint_py.model import Finding, RuleInfo, Severity
 from kubelint_py.report import rendered_position, source_file
 
@@ -44,7 +44,7 @@ def render_sarif(report: Report) -> str:
         "properties": {"kubernetesVersion": report.kubernetes_version, "renderedBy": report.rendered_by},
     }
     log = {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
-    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+    return dump_json(log)
 
 
 def _rule(info: RuleInfo | None, rule: str, example: Finding | None) -> dict:
@@ -90,7 +90,7 @@ def _result(finding: Finding, rule_index: int, report: Report) -> dict:
         "level": LEVEL[finding.severity],
         "message": {"text": text},
         "locations": [location],
-        "partialFingerprints": {"kubelintFinding/v1": hashlib.sha256(identity.encode()).hexdigest()},
+        "partialFingerprints": {"kubelintFinding/v1": hashlib.sha256(identity.encode("utf-8", "surrogateescape")).hexdigest()},
         "properties": properties,
     }
 
@@ -101,11 +101,15 @@ def _artifact(path: str) -> dict:
     relative = os.path.relpath(absolute)
     if relative.startswith(".."):
         return {"uri": _file_uri(absolute)}
-    return {"uri": quote(relative.replace(os.sep, "/")), "uriBaseId": ROOT}
+    return {"uri": _quote(relative.replace(os.sep, "/")), "uriBaseId": ROOT}
 
 
 def _file_uri(path: str) -> str:
-    return "file://" + quote(path.replace(os.sep, "/") if path.startswith("/") else "/" + path.replace(os.sep, "/"))
+    return "file://" + _quote(path.replace(os.sep, "/") if path.startswith("/") else "/" + path.replace(os.sep, "/"))
+
+
+def _quote(path: str) -> str:
+    return quote(path, errors="surrogateescape")  # a file name's undecodable bytes, percent-encoded as they are
 
 
 def _directory_uri(path: str) -> str:

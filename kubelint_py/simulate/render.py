@@ -1,10 +1,14 @@
-"""The simulation for people (a tree per namespace, drawn with rich) or for machines (JSON)."""
+"""The simulation for people (a tree per namespace, drawn with rich) or for machines (JSON).
+
+Names, files and messages come from the input: the tree shows their control characters as escapes
+(printable), so that a crafted name cannot drive the terminal; JSON escapes them too.
+"""
 
 from __future__ import annotations
 
-import json
 from io import StringIO
 
+from kubelint_py.escaping import dump_json, printable, printable_lines
 from kubelint_py.simulate import Result
 from kubelint_py.simulate.model import ClusterObject
 
@@ -13,7 +17,7 @@ UNWRAPPED = 100_000  # columns when writing to a file or a pipe: one line per li
 
 
 def to_json(result: Result) -> str:
-    return json.dumps({"objects": [o.to_json() for o in result.objects]}, indent=2, ensure_ascii=False) + "\n"
+    return dump_json({"objects": [o.to_json() for o in result.objects]})
 
 
 def to_text(result: Result, color: bool = False, width: int | None = None) -> str:
@@ -74,7 +78,7 @@ def _groups(result: Result) -> list[tuple[ClusterObject | str, list[ClusterObjec
         if namespace is not None:
             groups.append((namespace, members.get(name, [])))
         else:
-            groups.append((f"namespace {name}{_where_from(name, result)}", members.get(name, [])))
+            groups.append((f"namespace {printable(name)}{_where_from(name, result)}", members.get(name, [])))
     if members.get(None):
         groups.append(("cluster-scoped", members[None]))
     return groups
@@ -107,35 +111,35 @@ def _same_fate(previous: ClusterObject | None, obj: ClusterObject) -> bool:
 
 def _label(obj: ClusterObject, Text, brief: bool = False):
     label = Text()
-    label.append(obj.kind, style="bold")
-    label.append(f" {obj.name}")
+    label.append(printable(obj.kind), style="bold")
+    label.append(f" {printable(obj.name)}")
     if obj.stand_in:
         label.append(f" {STAND_IN}", style="dim")
     if obj.source:
-        label.append(f"  {obj.source[0]}:{obj.source[1]}", style="dim")
+        label.append(f"  {printable(obj.source[0])}:{obj.source[1]}", style="dim")
     if obj.node:
         certain = obj.spec.get("nodeName") or (
             obj.created_by is not None and obj.created_by.kind == "DaemonSet"
         )
-        label.append(f"  {'on' if certain else 'likely on'} {obj.node}", style="dim")
+        label.append(f"  {'on' if certain else 'likely on'} {printable(obj.node)}", style="dim")
     predicted = obj.predicted
     if predicted is not None:
         style = "red" if predicted.problem else "green"
-        label.append(f"  {predicted.status}", style=f"bold {style}")
+        label.append(f"  {printable(predicted.status)}", style=f"bold {style}")
         if predicted.reason and predicted.reason != predicted.status:
-            label.append(f" ({predicted.reason})", style=style)
+            label.append(f" ({printable(predicted.reason)})", style=style)
         if brief:
             label.append("  the same as above", style="dim")
             return label
         if predicted.message:
-            label.append(f"\n{predicted.message}")
+            label.append(f"\n{printable_lines(predicted.message)}")
         if predicted.problem and predicted.fix:
             label.append("\nfix: ", style="green")
-            label.append(predicted.fix)
+            label.append(printable_lines(predicted.fix))
         if predicted.cause:
-            label.append(f"\ncause: {predicted.cause}", style="dim")
+            label.append(f"\ncause: {printable_lines(predicted.cause)}", style="dim")
     for note in obj.notes:
-        label.append(f"\n{note}", style="dim")
+        label.append(f"\n{printable_lines(note)}", style="dim")
     return label
 
 
