@@ -156,9 +156,9 @@ def check(
         settings = report.Settings(color=destination is None and _use_color(color, sys.stdout), detail=detail,
                                    fail_on=threshold)
         _write(report.render(name, result, settings), destination)
-    if all(destination is not None for _, destination in destinations):  # the terminal gets the summary
-        settings = report.Settings(color=_use_color(color, sys.stdout), detail="quiet" if quiet else "summary",
-                                   fail_on=threshold)
+    if not quiet and all(destination is not None for _, destination in destinations):
+        # every report went to a file: the terminal gets the summary
+        settings = report.Settings(color=_use_color(color, sys.stdout), detail="summary", fail_on=threshold)
         _write(report.render("text", result, settings), None)
     could_not_read = result.unreadable or any(f.rule.startswith("input/") and f.severity == Severity.ERROR
                                               for f in result.findings)

@@ -146,6 +146,8 @@ def test_several_formats_and_outputs_in_one_run(kubelint, tmp_path):
     # the terminal gets the text summary: findings per rule and the totals, not each finding
     assert "schema/unknown-field" in result.stdout and "errors" in result.stdout.splitlines()[-1]
     assert "fix:" not in result.stdout and "unknown field 'lables'" not in result.stdout
+    quiet = kubelint("check", CHECK, "--quiet", "--format", "sarif", "--output", sarif)
+    assert quiet.stdout == "" and json.loads(sarif.read_text())["runs"][0]["results"]
 
 
 def test_output_takes_its_format_from_the_extension(kubelint, tmp_path):
