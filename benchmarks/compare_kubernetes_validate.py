@@ -53,7 +53,7 @@ def our_verdicts(paths: list[str], version: str) -> tuple[list[str], dict[tuple[
 
 
 def _files(paths: list[str]) -> list[str]:
-    from kubelint_py.loader import discover
+    from kubelint_py.discovery import discover
 
     return list(discover(paths))
 

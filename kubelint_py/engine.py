@@ -8,6 +8,7 @@ resources, whose CRD may come later; set-wide checks) runs once every file has b
 from __future__ import annotations
 
 import gc
+import itertools
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
@@ -99,7 +100,10 @@ class Run:
                 report.checked += 1
             if position + 1 == len(documents) or documents[position + 1].index != document.index:
                 document.locate_fn.release()  # its YAML document is checked: free the parse tree
+            if position % CYCLES_EVERY == CYCLES_EVERY - 1:
+                _collect_cycles()
         self.documents.extend(documents)
+        _collect_cycles()
 
     def walk_problem(self, finding: Finding) -> None:
         """What walking a directory found: one that cannot be listed counts as an input not read."""
@@ -165,11 +169,15 @@ class Run:
     def finish(self) -> Report:
         for document in self.deferred:
             self._validate(document)
-        for document, problem in apply.check_set(self.documents, self.apply):
-            self._emit(document, problem)
-        for document, problem in self.linter.finish(self.documents):
-            self._emit(document, problem)
-        for document in self.documents:
+            document.locate_fn.release()
+        # Placing a finding parses its document again; placed together, each is parsed once and freed.
+        found: dict[int, tuple[Document, list[Problem]]] = {}
+        for document, problem in itertools.chain(apply.check_set(self.documents, self.apply),
+                                                 self.linter.finish(self.documents)):
+            found.setdefault(id(document), (document, []))[1].append(problem)
+        for document, problems in found.values():
+            for problem in problems:
+                self._emit(document, problem)
             document.locate_fn.release()
         self.report.findings = self._configured(self.silencer.filter(self.report.findings))
         self.report.findings.sort(key=Finding.sort_key)
@@ -217,12 +225,27 @@ def _kind_of_value(value: object) -> str:
             dict: "a mapping"}.get(type(value), f"a {type(value).__name__}")
 
 
+CYCLES_EVERY = 500  # objects of one file between two collections of cyclic garbage
+
+
+def _collect_cycles() -> None:
+    """A run keeps the cyclic garbage collector off (it would scan millions of live, acyclic objects
+    again and again for nothing). The little cyclic garbage checking leaves (jsonschema's nested
+    errors) is collected after each file, and every few hundred objects of a large one; what is still
+    alive is then frozen, so that the next collection looks at new objects only."""
+    gc.collect()
+    gc.freeze()
+
+
 def check(paths: list[str], options: Options, progress: Callable[[int, int], None] | None = None) -> Report:
     """Check every manifest under `paths` ("-" is stdin); `progress(done, total)` hears of finished files."""
     # A run allocates millions of short-lived, acyclic objects (nodes, values): the cyclic garbage
     # collector would scan them over and over and find nothing, for a third of the run time.
+    # _collect_cycles() takes its place at the end of each file; what existed before the run is
+    # frozen first, so that those collections never look at it.
     collecting = gc.isenabled()
     gc.disable()
+    gc.freeze()
     try:
         found = list(discovery.discover(paths, options.exclude, options.gitignore, options.kustomize))
         files = [item for item in found if isinstance(item, str)]
@@ -236,8 +259,11 @@ def check(paths: list[str], options: Options, progress: Callable[[int, int], Non
                 run.check_file(path)
                 if progress:
                     progress(done, len(files))
-        return run.finish()
+        report = run.finish()
+        _collect_cycles()
+        return report
     finally:
+        gc.unfreeze()
         if collecting:
             gc.enable()
 

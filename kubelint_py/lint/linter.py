@@ -16,6 +16,7 @@ from kubelint_py.lint.prefilter import compile_test
 from kubelint_py.lint.rules import Rule
 from kubelint_py.lint.targets import Target, extract, kind_keys
 from kubelint_py.model import Document, Problem, Severity, format_path
+from kubelint_py.schemas import release
 
 
 @dataclass(frozen=True)
@@ -127,7 +128,8 @@ def _evaluate(active: Active, target: Target) -> Iterator[Problem]:
     if not active.may_fail(target.value):
         return
     seen = set()
-    for error in validator.iter_errors(target.value):
+    errors = list(validator.iter_errors(target.value))
+    for error in errors:
         path = tuple(error.absolute_path)
         if path in seen:  # one finding per key, however many subschemas it fails
             continue
@@ -135,6 +137,7 @@ def _evaluate(active: Active, target: Target) -> Iterator[Problem]:
         values = _values(active, target.document, target, target.object_path(path), error.instance)
         yield Problem(target.object_path(path), _fill(rule.message, values), _fill(rule.fix, values), rule.id,
                       active.severity)
+    release(errors)
 
 
 def _stamp(active: Active, problem: Problem, values: dict) -> Problem:
