@@ -151,14 +151,14 @@ def main() -> None:
         rows.append(("diagnose: 5 MB get events -A", "kubelint", 0,
                      {key: statistics.median(s[key] for s in samples) for key in samples[0]}))
 
-    print(f"\n| case | tool | documents | wall s | CPU s | peak RSS MB | documents/s | kubernetes-validate wall / this wall |")
+    print("\n| case | tool | documents | wall s | CPU s | peak RSS MB | documents/s | kubernetes-validate wall / this wall |")
     print("|---|---|---:|---:|---:|---:|---:|---:|")
     peer_wall = {name: m["wall"] for name, tool, _, m in rows if tool == "kubernetes-validate"}
     for name, tool, documents, m in rows:
         rate = f"{documents / m['wall']:,.0f}" if documents else "—"
         ratio = f"{peer_wall[name] / m['wall']:.1f}x" if name in peer_wall else "—"
         print(f"| {name} | {tool} | {documents or '—'} | {m['wall']:.2f} | {m['cpu']:.2f} | {m['rss_mb']:.0f} | {rate} | {ratio} |")
-    print(f"\nper-document wall time, kubelint: " + ", ".join(
+    print("\nper-document wall time, kubelint: " + ", ".join(
         f"{name}: {1000 * m['wall'] / documents:.2f} ms" for name, tool, documents, m in rows
         if tool == "kubelint" and name.startswith("corpus")))
 

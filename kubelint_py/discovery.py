@@ -16,7 +16,8 @@ from fnmatch import fnmatch
 from typing import Iterable, Iterator
 
 from kubelint_py import kustomize
-from kubelint_py.loader import MANIFEST_SUFFIXES, STDIN
+from kubelint_py.loader import MANIFEST_SUFFIXES
+from kubelint_py.reading import STDIN
 from kubelint_py.model import Finding, Severity
 
 

@@ -12,7 +12,7 @@ import itertools
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
-from kubelint_py import apply, discovery, loader
+from kubelint_py import apply, discovery, loader, reading
 from kubelint_py.lint.linter import Linter
 from kubelint_py.model import Document, Finding, ObjectRef, Problem, Severity
 from kubelint_py.schemas import Schemas, built_in_groups
@@ -28,7 +28,7 @@ class Options:
     schema_dirs: tuple[str, ...] = ()
     ignore_missing_schemas: bool = False
     exclude: tuple[str, ...] = ()
-    max_file_bytes: int = loader.MAX_FILE_BYTES
+    max_file_bytes: int = reading.MAX_FILE_BYTES
     jobs: int = 1  # worker processes for the per-file stages
     gitignore: bool = True  # skip what .gitignore files ignore when walking directories
     kustomize: bool = True  # render directories holding a kustomization instead of reading their files
@@ -53,7 +53,7 @@ class Report:
     rendered_by: dict[str, str] = field(default_factory=dict)
     # (file, document number, object) of every document read, in input order: for per-document reports
     inventory: list[tuple[str, int, ObjectRef]] = field(default_factory=list)
-    max_file_bytes: int = loader.MAX_FILE_BYTES  # the limit the files were read with, for reading them again
+    max_file_bytes: int = reading.MAX_FILE_BYTES  # the limit the files were read with, for reading them again
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity == severity)
@@ -82,7 +82,7 @@ class Run:
         report.documents += loaded.read
         report.unreadable += loaded.unreadable
         report.findings.extend(loaded.findings)
-        if path == loader.STDIN or loaded.rendered_by:
+        if path == reading.STDIN or loaded.rendered_by:
             report.sources[loaded.file] = loaded.text
         if loaded.rendered_by:
             report.rendered_by[loaded.file] = loaded.rendered_by
@@ -252,7 +252,7 @@ def check(paths: list[str], options: Options, progress: Callable[[int, int], Non
         run = Run(options)
         for problem in (item for item in found if isinstance(item, Finding)):
             run.walk_problem(problem)
-        if options.jobs > 1 and len(files) >= PARALLEL_MIN_FILES and loader.STDIN not in files:
+        if options.jobs > 1 and len(files) >= PARALLEL_MIN_FILES and reading.STDIN not in files:
             _check_in_parallel(run, files, progress)
         else:
             for done, path in enumerate(files, start=1):

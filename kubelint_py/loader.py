@@ -1,33 +1,28 @@
-"""Reading manifests: files, directories and stdin into Documents that know where each field sits.
+"""Manifests into Documents that know where each field sits: files, stdin and Kustomize renderings.
 
-YAML is composed into nodes by libyaml (ruamel.yaml's C parser; pure Python when it is missing) with
-no tag resolution; scalars are then typed the way the apiserver's YAML decoder (go-yaml v2 behind
-sigs.k8s.io/yaml) types them, so `yes` is a boolean and `0777` an octal integer, as kubectl sees them.
-Node marks give every key its line and column. Only plain data comes out: no Python object tags.
+A file is split into documents on `---` lines the way kubectl splits it, so one broken document is
+reported while the others are still checked. Each part is composed into nodes by libyaml (ruamel.yaml's
+C parser; pure Python when it is missing) with no tag resolution; yamlvalues turns the nodes into plain
+values, typed as the apiserver sees them, and finds the line and column of any key on demand.
 """
 
 from __future__ import annotations
 
-import errno
-import math
 import os
 import re
-import stat
-import sys
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from kubelint_py.model import Document, Finding, NO_OBJECT, Severity
+from kubelint_py.reading import MAX_FILE_BYTES, STDIN, error_finding, read_input
+from kubelint_py.yamlvalues import (DEFAULT_TAGS, MAX_DEPTH, PLAIN, Converter, LoadError, helm_template,
+                                    locate_key, mark, too_deep)
 
-MAX_FILE_BYTES = 32 * 1024 * 1024
-MAX_DEPTH = 256  # collections nested in one document; real objects stay under ~60
 # libyaml's composer recurses in C, one stack frame per level: near 25,000 levels it overflows an
 # 8 MiB stack and kills the process. Documents that might nest deeper than this are measured first.
 SAFE_PARSE_DEPTH = 5000
 RELEASE_ABOVE = 1024 * 1024  # files larger than this keep no parse tree between loading and checking
-ALIAS_BUDGET = 100_000  # nodes an alias may expand to per document; stops "billion laughs" early
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
-STDIN = "-"
 
 try:  # the C parser: ~15x faster than the pure-Python one
     from ruamel.yaml.cyaml import CParser as _Parser
@@ -40,15 +35,9 @@ except ImportError:  # pragma: no cover - exercised where no C extension can be 
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import (MappingEndEvent, MappingStartEvent, ScalarEvent, SequenceEndEvent, SequenceStartEvent,
                                 StreamEndEvent)
-from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.tag import Tag
-
-# Shared tag objects: nodes keep the very object the resolver returns, so conversion can test tags by
-# identity instead of through ruamel's Tag.__str__, which decodes the URI on every call.
-_PLAIN = Tag(suffix="?plain")  # an untagged plain scalar, typed later by _plain_value
-_STR, _SEQ, _MAP = (Tag(suffix=f"tag:yaml.org,2002:{t}") for t in ("str", "seq", "map"))
-_DEFAULT_TAGS = {ScalarNode: _STR, SequenceNode: _SEQ, MappingNode: _MAP}
 
 
 class _Composer(_Parser):
@@ -63,270 +52,7 @@ class _Composer(_Parser):
         pass
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Tag:
-        return _PLAIN if kind is ScalarNode and implicit[0] else _DEFAULT_TAGS[kind]
-
-
-class LoadError(Exception):
-    """A document that cannot be read; carries the rule id and a 0-based position in its chunk."""
-
-    def __init__(self, rule: str, message: str, fix: str | None, line: int = 0, column: int = 0):
-        super().__init__(message)
-        self.rule, self.message, self.fix, self.line, self.column = rule, message, fix, line, column
-
-
-# --- scalars, typed like go-yaml v2 ------------------------------------------------------------------
-
-_NULLS = {"", "~", "null", "Null", "NULL"}
-_BOOLS = {
-    **dict.fromkeys(("y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"), True),
-    **dict.fromkeys(("n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"), False),
-}
-_SPECIAL_FLOATS = {
-    **dict.fromkeys((".nan", ".NaN", ".NAN"), math.nan),
-    **dict.fromkeys((".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"), math.inf),
-    **dict.fromkeys(("-.inf", "-.Inf", "-.INF"), -math.inf),
-}
-_FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
-_INT_PREFIX = {"0x": 16, "0X": 16, "0o": 8, "0O": 8, "0b": 2, "0B": 2}
-
-
-def _plain_value(text: str) -> Any:
-    if text in _NULLS:
-        return None
-    first = text[0]
-    if first in "yYnNtTfFoO":
-        return _BOOLS.get(text, text)
-    if first in "0123456789+-":
-        number = _number(text.replace("_", ""))
-        return text if number is None else number
-    if first == ".":
-        if text in _SPECIAL_FLOATS:
-            return _SPECIAL_FLOATS[text]
-        return float(text) if _FLOAT.match(text) else text
-    return text
-
-
-def _number(text: str) -> int | float | None:
-    """strconv.ParseInt(s, 0, 64), then the YAML float pattern (what go-yaml v2 tries in turn)."""
-    digits = text.lstrip("+-")
-    sign = -1 if text.startswith("-") else 1
-    if digits[:1].isdigit():
-        base = _INT_PREFIX.get(digits[:2], 8 if len(digits) > 1 and digits[0] == "0" else 10)
-        body = digits[2:] if digits[:2] in _INT_PREFIX else digits
-        try:
-            if body and (base != 8 or digits[:2] in _INT_PREFIX or body.isdigit()):
-                value = sign * int(body, base)
-                if -(2**63) <= value < 2**64:
-                    return value
-        except ValueError:
-            pass
-    if _FLOAT.match(text):
-        return float(text)
-    return None
-
-
-def _key_text(value: Any) -> str:
-    """Map keys become strings, as in the JSON the apiserver decodes."""
-    if isinstance(value, str):
-        return value
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer() and not math.isinf(value):
-        return str(int(value))
-    return str(value)
-
-
-# --- nodes to values --------------------------------------------------------------------------------
-
-
-class _Converter:
-    """Turns one composed document into plain data, bounding depth and alias expansion."""
-
-    def __init__(self, problems: list[tuple[int, int, str, str]]):
-        self.problems = problems  # (line, column, rule, message) found along the way: duplicate keys
-        self.seen: set[int] = set()  # collection nodes converted so far
-        self.inside_alias = 0
-        self.alias_nodes = 0
-        self.outermost_alias: Any = None  # the anchored node whose alias is being expanded
-
-    def value(self, node: Any, depth: int = 0) -> Any:
-        """`depth` counts the collections around `node`."""
-        if self.inside_alias:
-            self.alias_nodes += 1
-            if self.alias_nodes > ALIAS_BUDGET:
-                raise _alias_limit(self.outermost_alias)
-        cls = node.__class__
-        if cls is ScalarNode:
-            return self.scalar(node)
-        if depth >= MAX_DEPTH:
-            raise _too_deep(*_mark(node))
-        revisit = id(node) in self.seen  # the same collection node again: an alias
-        if revisit:
-            if not self.inside_alias:
-                self.outermost_alias = node
-            self.inside_alias += 1
-        else:
-            self.seen.add(id(node))
-        try:
-            if cls is MappingNode:
-                return self.mapping(node, depth)
-            return [self.value(item, depth + 1) for item in node.value]
-        finally:
-            if revisit:
-                self.inside_alias -= 1
-
-    def scalar(self, node: Any) -> Any:
-        tag = node.ctag
-        if tag is _PLAIN:
-            return _plain_value(node.value)
-        if tag is _STR:
-            return node.value
-        return _tagged_scalar(str(tag), node)
-
-    def mapping(self, node: Any, depth: int) -> dict:
-        result: dict = {}
-        explicit: dict[str, Any] = {}
-        merges = []
-        for key_node, value_node in node.value:
-            if _is_merge_key(key_node):
-                merges.append(value_node)
-                continue
-            if key_node.__class__ is ScalarNode:
-                key = _key_text(self.scalar(key_node))
-            elif _is_template_action(key_node):  # `{{ .Values.x }}` parses as a mapping inside a mapping
-                raise _helm_template(*_mark(node))
-            else:  # a complex key: the apiserver's JSON cannot hold it; keep its text form
-                key = _key_text(self.value(key_node, depth + 1))
-            if key in explicit:
-                first = explicit[key].start_mark
-                self.problems.append(
-                    (*_mark(key_node), "yaml/duplicate-key", f"duplicate key {key!r} (first at line {first.line + 1})")
-                )
-            explicit[key] = key_node
-            result[key] = self.value(value_node, depth + 1)
-        for merge in merges:  # explicit keys win over merged ones; earlier merges win over later ones
-            sources = merge.value if merge.__class__ is SequenceNode else [merge]
-            for source in sources:
-                merged = self.value(source, depth + 1)
-                if not isinstance(merged, dict):
-                    raise LoadError("yaml/syntax", "a merge key (<<) needs a mapping", None, *_mark(source))
-                for key, value in merged.items():
-                    result.setdefault(key, value)
-        return result
-
-
-def _tagged_scalar(tag: str, node: Any) -> Any:
-    """A scalar with an explicit tag (!!int "3", !Ref x); local tags keep the text, as the apiserver does."""
-    text = node.value
-    if tag == "tag:yaml.org,2002:str" or not tag.startswith("tag:yaml.org,2002:"):
-        return text
-    kind = tag[18:]
-    if kind == "int" or kind == "float":
-        number = _number(text.replace("_", "")) if text else None
-        if number is None:
-            raise LoadError("yaml/syntax", f"!!{kind} {text!r} is not a number", None, *_mark(node))
-        return float(number) if kind == "float" else number
-    if kind == "bool":
-        if text not in _BOOLS:
-            raise LoadError("yaml/syntax", f"!!bool {text!r} is not a boolean", None, *_mark(node))
-        return _BOOLS[text]
-    if kind == "null":
-        return None
-    return text  # !!binary, !!timestamp: the apiserver sees the text
-
-
-# What follows `{{` in a Go template action: a field or variable, or one of Helm's usual words
-_TEMPLATE_ACTION = re.compile(r"(?:[.$]|(?:include|template|toYaml|tpl|required|default|printf|quote|lookup|if|"
-                              r"else|end|range|with|define)\b)")
-
-
-def _is_template_action(node: Any) -> bool:
-    """`{X}` used as a key, where X reads like a template action: the inner braces of `{{ X }}`."""
-    if node.__class__ is not MappingNode or len(node.value) != 1:
-        return False
-    key, value = node.value[0]
-    if key.__class__ is not ScalarNode or value.__class__ is not ScalarNode or value.value != "":
-        return False
-    return key.ctag is _PLAIN and _TEMPLATE_ACTION.match(key.value) is not None
-
-
-def _helm_template(line: int, column: int) -> LoadError:
-    return LoadError("yaml/helm-template", "this is a Helm template, not a manifest",
-                     "Render it first: helm template CHART | kubelint check -", line, column)
-
-
-def _too_deep(line: int, column: int) -> LoadError:
-    return LoadError("yaml/too-deep", f"nesting deeper than {MAX_DEPTH} levels",
-                     "Flatten the document; no Kubernetes object nests this deep.", line, column)
-
-
-def _alias_limit(anchored: Any) -> LoadError:
-    # A composed alias is the anchored node itself, so the anchor is the place to point at.
-    return LoadError("yaml/alias-limit", f"aliases of the anchor here expand to more than {ALIAS_BUDGET:,} nodes "
-                     "(an alias bomb?)", "Write the data out instead of nesting aliases of aliases.", *_mark(anchored))
-
-
-def _is_merge_key(node: Any) -> bool:
-    if node.__class__ is not ScalarNode or node.value != "<<":
-        return False
-    return node.ctag is _PLAIN or str(node.ctag) == "tag:yaml.org,2002:merge"
-
-
-def _mark(node: Any) -> tuple[int, int]:
-    return node.start_mark.line, node.start_mark.column
-
-
-# --- positions ---------------------------------------------------------------------------------------
-
-
-def _find(node: Any, path: Iterable) -> tuple[int, int]:
-    """0-based position of the key at `path` (or of the deepest ancestor that exists)."""
-    line, column = node.start_mark.line, node.start_mark.column
-    for part in path:
-        found = None
-        if node.__class__ is MappingNode and isinstance(part, str):
-            found = _find_key(node, part)
-        elif node.__class__ is SequenceNode and isinstance(part, int) and 0 <= part < len(node.value):
-            item = node.value[part]
-            found = (item, item)
-        if found is None:
-            break
-        key_node, node = found
-        line, column = key_node.start_mark.line, key_node.start_mark.column
-    return line, column
-
-
-def _find_key(node: Any, key: str) -> tuple[Any, Any] | None:
-    merges, found = [], None
-    for key_node, value_node in node.value:
-        if _is_merge_key(key_node):
-            merges.append(value_node)
-        elif key_node.__class__ is ScalarNode and _may_be_key(key_node.value, key) \
-                and _key_text(_scalar_for_key(key_node)) == key:
-            found = key_node, value_node  # the last of duplicate keys is the value that was checked
-    if found:
-        return found
-    for merge in merges:
-        for source in merge.value if merge.__class__ is SequenceNode else [merge]:
-            if source.__class__ is MappingNode:
-                found = _find_key(source, key)
-                if found:
-                    return found
-    return None
-
-
-def _may_be_key(text: str, key: str) -> bool:
-    """Could a key written as `text` mean `key`? Typing a scalar is slow; most keys are their own text."""
-    return text == key or text in _BOOLS or text in _NULLS or text[:1] in "0123456789+-."
-
-
-def _scalar_for_key(node: Any) -> Any:
-    try:
-        return _Converter([]).scalar(node)
-    except LoadError:
-        return node.value
+        return PLAIN if kind is ScalarNode and implicit[0] else DEFAULT_TAGS[kind]
 
 
 # --- splitting, composing, converting ---------------------------------------------------------------
@@ -376,7 +102,7 @@ class Locator:
     start: tuple[int, int]  # 0-based position of the document's root in the chunk: needs no parse tree
 
     def __call__(self, path: tuple) -> tuple[int, int]:
-        line, column = _find(self.chunk.compose()[self.number], path) if path else self.start
+        line, column = locate_key(self.chunk.compose()[self.number], path) if path else self.start
         return self.chunk.first_line + line + 1, column + 1
 
     def release(self) -> None:
@@ -432,16 +158,16 @@ def _load_chunk(chunk: Chunk, index: int, result: Loaded) -> int:
         return index + 1
     for number, node in enumerate(nodes):
         index += 1
-        if node.__class__ is ScalarNode and node.value == "" and node.ctag is _PLAIN:
+        if node.__class__ is ScalarNode and node.value == "" and node.ctag is PLAIN:
             index -= 1  # an empty document ("---" twice): nothing to check, nothing lost
             continue
         result.read += 1
         problems: list = []
         try:
-            body = _Converter(problems).value(node)
+            body = Converter(problems).value(node)
         except LoadError as error:
             result.unreadable += 1
-            result.findings.append(_error(result.file, chunk.first_line + error.line + 1, error.column + 1,
+            result.findings.append(error_finding(result.file, chunk.first_line + error.line + 1, error.column + 1,
                                           index, error.rule, error.message, error.fix))
             continue
         for line, column, rule, message in problems:
@@ -449,7 +175,7 @@ def _load_chunk(chunk: Chunk, index: int, result: Loaded) -> int:
                 rule, Severity.ERROR, message, "Remove one of the two keys; the apiserver's strict decoding rejects "
                 "duplicates and other tools keep only the last one.", result.file, chunk.first_line + line + 1,
                 column + 1, index, NO_OBJECT, ""))
-        locator = Locator(chunk, number, _mark(node))
+        locator = Locator(chunk, number, mark(node))
         _add_objects(body, index, locator, origin, result)
     if len(result.text) > RELEASE_ABOVE:  # a big file: keep no parse tree; positions compose it again
         chunk.release()
@@ -502,7 +228,7 @@ def _check_depth(text: str) -> None:
             if cls is SequenceStartEvent or cls is MappingStartEvent:
                 depth += 1
                 if depth > MAX_DEPTH:
-                    raise _too_deep(event.start_mark.line, event.start_mark.column)
+                    raise too_deep(event.start_mark.line, event.start_mark.column)
             elif cls is SequenceEndEvent or cls is MappingEndEvent:
                 depth -= 1
             elif cls is StreamEndEvent:
@@ -514,27 +240,27 @@ def _check_depth(text: str) -> None:
 
 def _syntax_finding(error: Exception, chunk: Chunk, index: int, file: str) -> Finding:
     if isinstance(error, LoadError):
-        return _error(file, chunk.first_line + error.line + 1, error.column + 1, index, error.rule, error.message,
+        return error_finding(file, chunk.first_line + error.line + 1, error.column + 1, index, error.rule, error.message,
                       error.fix)
     if isinstance(error, RecursionError):  # the pure-Python composer, on nesting _check_depth let through
-        return _error(file, chunk.first_line + 1, 1, index, "yaml/too-deep", "nesting too deep to parse",
+        return error_finding(file, chunk.first_line + 1, 1, index, "yaml/too-deep", "nesting too deep to parse",
                       "Flatten the document; no Kubernetes object nests this deep.")
     text = chunk.text
     conflict = _CONFLICT.search(text)
     if conflict:
         line = text.count("\n", 0, conflict.start())
-        return _error(file, chunk.first_line + line + 1, 1, index, "yaml/merge-conflict",
+        return error_finding(file, chunk.first_line + line + 1, 1, index, "yaml/merge-conflict",
                       "unresolved merge conflict marker", "Resolve the merge conflict and remove the markers.")
     helm = next((match for match in _HELM.finditer(text) if not _in_comment(text, match.start())), None)
     if helm:
-        template = _helm_template(text.count("\n", 0, helm.start()), 0)
-        return _error(file, chunk.first_line + template.line + 1, 1, index, template.rule, template.message,
+        template = helm_template(text.count("\n", 0, helm.start()), 0)
+        return error_finding(file, chunk.first_line + template.line + 1, 1, index, template.rule, template.message,
                       template.fix)
     if isinstance(error, ReaderError):
         return _unacceptable_character(error, chunk, index, file)
     if not isinstance(error, MarkedYAMLError):
         problem = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        return _error(file, chunk.first_line + 1, 1, index, "yaml/syntax", f"invalid YAML: {problem}",
+        return error_finding(file, chunk.first_line + 1, 1, index, "yaml/syntax", f"invalid YAML: {problem}",
                       "Fix the YAML syntax here.")
     mark = error.problem_mark or error.context_mark
     line, column = (mark.line, mark.column) if mark else (0, 0)
@@ -542,7 +268,7 @@ def _syntax_finding(error: Exception, chunk: Chunk, index: int, file: str) -> Fi
     if line > last_line:  # libyaml reports "unexpected end" past the text; point at its last line instead
         line, column = last_line, 0
     line, column, problem, fix = _explain(error, text, line, column, chunk.first_line)
-    return _error(file, chunk.first_line + line + 1, column + 1, index, "yaml/syntax", f"invalid YAML: {problem}", fix)
+    return error_finding(file, chunk.first_line + line + 1, column + 1, index, "yaml/syntax", f"invalid YAML: {problem}", fix)
 
 
 def _explain(error: Any, text: str, line: int, column: int, first_line: int) -> tuple[int, int, str, str]:
@@ -613,120 +339,8 @@ def _unacceptable_character(error: Any, chunk: Chunk, index: int, file: str) -> 
     code = ord(chunk.text[offset]) if offset < len(chunk.text) else 0
     escape = f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
     what = "NUL byte (binary data?)" if code == 0 else f"control character U+{code:04X} is not allowed"
-    return _error(file, chunk.first_line + line + 1, column + 1, index, "yaml/syntax", f"invalid YAML: {what}",
+    return error_finding(file, chunk.first_line + line + 1, column + 1, index, "yaml/syntax", f"invalid YAML: {what}",
                   f'Remove it, or write it as "{escape}" inside a double-quoted string.')
-
-
-def _error(file: str, line: int, column: int, index: int, rule: str, message: str, fix: str | None) -> Finding:
-    return Finding(rule, Severity.ERROR, message, fix, file, line, column, index)
-
-
-# --- files and bytes --------------------------------------------------------------------------------
-
-
-def decode(data: bytes, file: str) -> tuple[str | None, Finding | None]:
-    """Bytes to text, or the one finding that says why not."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            text = data.decode("utf-16")
-        except UnicodeDecodeError:
-            return None, _error(file, 1, 1, 0, "input/encoding", "not valid UTF-16 despite its byte-order mark",
-                                "Save the file as UTF-8.")
-        return text, Finding("input/encoding", Severity.WARNING, "file is UTF-16; kubectl and most tools expect UTF-8",
-                             "Save the file as UTF-8.", file, 1, 1)
-    if b"\0" in data[:8192]:
-        return None, _error(file, 1, 1, 0, "input/binary", "binary file (it contains NUL bytes), not a manifest",
-                            "Remove it from the checked paths, or exclude it with --exclude.")
-    try:
-        return data.decode("utf-8"), None
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
-        return None, _error(file, line, column, 0, "input/encoding",
-                            f"not valid UTF-8 (byte 0x{data[error.start]:02x})", "Save the file as UTF-8.")
-
-
-class _Unreadable(Exception):
-    """An input that exists but cannot be read as a manifest; the message says why."""
-
-    def __init__(self, message: str, fix: str, rule: str = "input/unreadable"):
-        super().__init__(message)
-        self.message, self.fix, self.rule = message, fix, rule
-
-
-def read_input(path: str, max_bytes: int = MAX_FILE_BYTES) -> tuple[str | None, Finding | None]:
-    """Read a path (or stdin for "-") into text, or the one finding that says why it could not be."""
-    display = "<stdin>" if path == STDIN else path
-    try:
-        data = _read_stdin(max_bytes) if path == STDIN else _read_file(path, max_bytes)
-    except _Unreadable as error:
-        return None, _error(display, 1, 1, 0, error.rule, error.message, error.fix)
-    except FileNotFoundError:
-        if os.path.islink(path):
-            return None, _error(display, 1, 1, 0, "input/not-found", "broken symbolic link (its target does not exist)",
-                                "Fix or remove the link.")
-        return None, _error(display, 1, 1, 0, "input/not-found", "no such file or directory", "Check the path.")
-    except PermissionError:
-        return None, _error(display, 1, 1, 0, "input/unreadable", "permission denied", "Make the file readable.")
-    except OSError as error:
-        message = "symbolic link loop" if error.errno == errno.ELOOP else (error.strerror or str(error)).lower()
-        return None, _error(display, 1, 1, 0, "input/unreadable", message, "Check the path.")
-    if len(data) > max_bytes:  # stdin or a pipe, whose size is only known by reading
-        return None, _error(display, 1, 1, 0, "input/too-large", _too_large_message(None, max_bytes), _TOO_LARGE_FIX)
-    return decode(data, display)
-
-
-def _read_stdin(max_bytes: int) -> bytes:
-    if sys.stdin is None:  # started with standard input closed
-        raise _Unreadable("standard input is closed", "Pipe the manifests in, or name files instead of -.")
-    return sys.stdin.buffer.read(max_bytes + 1)
-
-
-def _read_file(path: str, max_bytes: int) -> bytes:
-    # O_NONBLOCK: opening a FIFO that no process writes to would otherwise wait forever.
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    with os.fdopen(fd, "rb", buffering=0) as handle:
-        mode = os.fstat(fd).st_mode
-        if stat.S_ISREG(mode):
-            size = os.fstat(fd).st_size
-            if size > max_bytes:  # say so without reading it
-                raise _Unreadable(_too_large_message(size, max_bytes), _TOO_LARGE_FIX, "input/too-large")
-            os.set_blocking(fd, True)
-            return _read_up_to(handle, max_bytes + 1)
-        if stat.S_ISFIFO(mode):  # a named pipe, or a shell's <(command)
-            try:
-                first = os.read(fd, 65536)
-            except BlockingIOError:  # a writer, nothing written yet
-                first = None
-            if first == b"":
-                raise _Unreadable("a FIFO with nothing to read (no process writes to it)",
-                                  "Start the process that writes to it first, or exclude it with --exclude.")
-            os.set_blocking(fd, True)
-            return (first or b"") + _read_up_to(handle, max_bytes + 1 - len(first or b""))
-        if stat.S_ISDIR(mode):
-            raise _Unreadable("is a directory", "Name the directory itself; its manifest files are found.")
-        raise _Unreadable("not a regular file (a socket or device)", "Name manifest files, directories or - for stdin.")
-
-
-def _read_up_to(handle: Any, limit: int) -> bytes:
-    chunks, total = [], 0
-    while total < limit:
-        chunk = handle.read(min(limit - total, 1 << 20))
-        if not chunk:
-            break
-        chunks.append(chunk)
-        total += len(chunk)
-    return b"".join(chunks)
-
-
-_TOO_LARGE_FIX = "Split the file, or raise the limit with --max-file-size."
-
-
-def _too_large_message(size: int | None, max_bytes: int) -> str:
-    limit = f"the {max_bytes / (1024 * 1024):g} MiB limit"
-    return f"{size / (1024 * 1024):.1f} MiB, larger than {limit}" if size else f"larger than {limit}"
 
 
 def load_path(path: str, max_bytes: int = MAX_FILE_BYTES) -> Loaded:
@@ -749,10 +363,10 @@ def _load_rendered(directory: str, max_bytes: int) -> Loaded:
     try:
         text, renderer = kustomize.render(directory)
     except kustomize.RenderError as error:
-        return Loaded(directory, findings=[_error(directory, 1, 1, 0, "input/kustomize", error.message, error.fix)],
+        return Loaded(directory, findings=[error_finding(directory, 1, 1, 0, "input/kustomize", error.message, error.fix)],
                       read=1, unreadable=1)
     if len(text) > max_bytes:
-        return Loaded(directory, read=1, unreadable=1, findings=[_error(
+        return Loaded(directory, read=1, unreadable=1, findings=[error_finding(
             directory, 1, 1, 0, "input/too-large", f"renders to more than {max_bytes // (1024 * 1024)} MiB",
             "Check its parts separately, or raise the limit with --max-file-size.")])
     loaded = load_text(text, directory)

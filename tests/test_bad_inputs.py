@@ -148,7 +148,7 @@ def test_stdin_over_the_limit_is_refused_after_reading_one_byte_past_it(kubelint
 
 def test_closed_stdin(kubelint, monkeypatch):
     monkeypatch.setattr(sys, "stdin", None)
-    from kubelint_py.loader import read_input
+    from kubelint_py.reading import read_input
 
     assert read_input("-")[1].message == "standard input is closed"
 

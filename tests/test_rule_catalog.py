@@ -36,7 +36,6 @@ def _lint(rule, text: str) -> set[tuple[int, str]]:
     assert not loaded.findings, loaded.findings
     setting = Setting(enabled=True, params=rule.examples.get("params", {}))
     linter = Linter(activate([rule], {rule.id: setting}, {}), frozenset(built_in_groups()))
-    found = set()
     problems = [(d, p) for d in loaded.documents for p in linter.check(d)] + list(linter.finish(loaded.documents))
     return {(document.locate(problem.path)[0], problem.rule) for document, problem in problems}
 

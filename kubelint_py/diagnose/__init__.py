@@ -31,15 +31,15 @@ class Result:
 
 def run(paths: list[str], manifests: list[str] | None = None, max_bytes: int | None = None) -> Result:
     """Diagnose every input ("-" is stdin); link causes to `manifests` when given."""
-    from kubelint_py import loader
+    from kubelint_py import reading
     from kubelint_py.diagnose import detect, links, reason
 
     parsed = Parsed()
     result = Result()
     for path in paths:
         result.inputs += 1
-        text, problem = loader.read_input(path, max_bytes or loader.MAX_FILE_BYTES)
-        display = "<stdin>" if path == loader.STDIN else path
+        text, problem = reading.read_input(path, max_bytes or reading.MAX_FILE_BYTES)
+        display = "<stdin>" if path == reading.STDIN else path
         if text is None:
             parsed.errors.append(f"{display}: {problem.message}" + (f" ({problem.fix})" if problem.fix else ""))
             continue

@@ -84,7 +84,8 @@ def load_dir(directory: str, built_in: bool = False) -> list[Rule]:
 
 def load_file(path: str, built_in: bool = False, validate: bool | None = None) -> Rule:
     """One rule file. Users' files are validated against the meta-schema; built-in ones by the tests."""
-    from kubelint_py.loader import read_input, load_text
+    from kubelint_py.loader import load_text
+    from kubelint_py.reading import read_input
 
     text, problem = read_input(path)
     if text is None:

@@ -58,7 +58,7 @@ class _Lines:
             if file in self.sources:
                 text = self.sources[file]
             else:
-                from kubelint_py.loader import read_input
+                from kubelint_py.reading import read_input
 
                 text = read_input(file, self.max_file_bytes)[0]
             self.cache[file] = (text or "").splitlines()

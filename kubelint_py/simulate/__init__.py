@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable
 
-from kubelint_py import loader
+from kubelint_py import reading
 from kubelint_py.model import NO_OBJECT, Document, Finding, Severity
 from kubelint_py.simulate.cluster import Cluster
 from kubelint_py.simulate.inventory import Inventory
@@ -49,7 +49,7 @@ class Options:
     now: datetime  # when the apply happens: a CronJob's next run is counted from it
     cluster: str | None = None  # --cluster FILE
     namespace: str | None = None  # kubectl apply --namespace
-    max_file_bytes: int = loader.MAX_FILE_BYTES
+    max_file_bytes: int = reading.MAX_FILE_BYTES
 
 
 @dataclass

@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from kubelint_py import loader
+from kubelint_py import loader, reading
 from kubelint_py.apply import kinds, quantity
 from kubelint_py.model import Document
 from kubelint_py.simulate.model import items, mapping, text
@@ -89,7 +89,7 @@ class Cluster:
         return next((c for c in (self.storage_classes or {}).values() if c.default), None)
 
 
-def read(path: str, max_bytes: int = loader.MAX_FILE_BYTES) -> Cluster:
+def read(path: str, max_bytes: int = reading.MAX_FILE_BYTES) -> Cluster:
     """The cluster described in `path`; what cannot be read is in `errors`, one line each."""
     cluster = Cluster()
     loaded = loader.load_path(path, max_bytes)

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from kubelint_py.lint.inventory import (Inventory, PodTemplate, as_list, digits, labels_of, matches_labels,
-                                        matches_selector, name_of, namespace_of, same_namespace)
+from kubelint_py.lint.inventory import (Inventory, PodTemplate, as_list, digits, labels_of, matches_selector, name_of, namespace_of, same_namespace)
 from kubelint_py.model import Document, Problem
 from kubelint_py.workloads import get
 
