@@ -17,7 +17,6 @@ are reported themselves.
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 from typing import Iterable
@@ -128,7 +127,8 @@ class Silencer:
     def _check(self, silencing: _Silencing) -> bool:
         if silencing.rule in self.known:
             return True
-        close = difflib.get_close_matches(silencing.rule, list(self.known), n=1, cutoff=0.6)
+        from difflib import get_close_matches
+        close = get_close_matches(silencing.rule, list(self.known), n=1, cutoff=0.6)
         self.findings.append(Finding(
             "ignore/unknown-rule", Severity.WARNING, f"no rule {silencing.rule!r} to silence",
             f"Did you mean {close[0]}?" if close else "Use an id from `kubelint rules`.",

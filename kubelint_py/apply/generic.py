@@ -7,7 +7,6 @@ schemas themselves: every property whose type is resource.Quantity.
 
 from __future__ import annotations
 
-import difflib
 from functools import lru_cache
 from typing import Any, Iterator
 
@@ -146,8 +145,9 @@ def _enum_problems(body: dict, table: list, prefix: tuple = ()) -> Iterator[Prob
 
 def _enum_fix(value: str, allowed: tuple[str, ...]) -> str:
     by_case = {option.lower(): option for option in allowed}
+    from difflib import get_close_matches
     close = by_case.get(value.lower()) or next(
-        iter(difflib.get_close_matches(value, allowed, n=1, cutoff=0.6)), None
+        iter(get_close_matches(value, allowed, n=1, cutoff=0.6)), None
     )
     choices = ", ".join(option for option in allowed if option)
     return f"Use {close!r} (values are case-sensitive)." if close else f"Use one of: {choices}."

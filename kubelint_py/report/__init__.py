@@ -225,18 +225,23 @@ class Settings:
 
 
 def render(name: str, report: Report, settings: Settings = Settings()) -> str:
-    from kubelint_py.report import github, junit, sarif
-
     if name == "text":
         return render_text(report, color=settings.color, detail=settings.detail)
     if name == "json":
         return render_json(report)
+    # the CI formats are imported only when asked for: a run pays for what it prints
     if name == "sarif":
-        return sarif.render_sarif(report)
+        from kubelint_py.report.sarif import render_sarif
+
+        return render_sarif(report)
     if name == "junit":
-        return junit.render_junit(report, settings.fail_on)
+        from kubelint_py.report.junit import render_junit
+
+        return render_junit(report, settings.fail_on)
     if name == "github":
-        return github.render_github(report)
+        from kubelint_py.report.github import render_github
+
+        return render_github(report)
     raise ValueError(f"unknown report format {name!r}")
 
 
