@@ -44,7 +44,7 @@ def render_sarif(report: Report) -> str:
         "properties": {"kubernetesVersion": report.kubernetes_version, "renderedBy": report.rendered_by},
     }
     log = {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
-    return dump_json(log)
+    return dump_json(log, indent=True)
 
 
 def _rule(info: RuleInfo | None, rule: str, example: Finding | None) -> dict:
