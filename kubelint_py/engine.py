@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import itertools
+import os
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
@@ -212,6 +213,8 @@ class Run:
         self.report.rendered_by.update(report.rendered_by)
         self.documents.extend(documents)
         self.deferred.extend(deferred)
+
+    def add_crds(self, documents: list[Document]) -> None:
         for document in documents:
             body = document.body
             if isinstance(body, dict) and (body.get("apiVersion"), body.get("kind")) == CRD_KIND:
@@ -271,26 +274,82 @@ def check(paths: list[str], options: Options, progress: Callable[[int, int], Non
 # --- worker processes --------------------------------------------------------------------------------
 
 PARALLEL_MIN_FILES = 48  # below this, starting processes costs more than it saves
-BATCH_FILES = 16  # files per task: small enough to balance the load, large enough to amortise pickling
+TASKS_PER_WORKER = 24
+MIN_TASK_BYTES = 256 * 1024
 
 _worker: Run | None = None  # one per worker process: its schemas compile each validator once
 
 
 def _check_in_parallel(run: Run, files: list[str], progress: Callable[[int, int], None] | None) -> None:
-    """Per-file stages in worker processes; results come back in input order, so output is identical."""
+    """Per-file stages in worker processes. The files that may define CustomResourceDefinitions go
+    first; once they are all back, this process knows every CRD and validates the custom resources
+    the workers left to it while the other files are still being checked. Results are taken over in
+    input order: the output is the same as with one process."""
     import multiprocessing
 
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    batches = [files[i : i + BATCH_FILES] for i in range(0, len(files), BATCH_FILES)]
-    with context.Pool(min(run.options.jobs, len(batches)), initializer=_start_worker,
+    defining = [path for path in files if _may_define_crds(path)]
+    chosen = set(defining)
+    first = _batches(defining, run.options.jobs)
+    tasks = first + _batches([path for path in files if path not in chosen], run.options.jobs)
+    parts: list[tuple[Report, list[Document], list[Document], Silencer]] = []
+    validated = 0  # parts whose custom resources have been validated here
+    done = 0
+    with context.Pool(min(run.options.jobs, len(tasks)), initializer=_start_worker,
                       initargs=(run.options,)) as pool:
-        done = 0
-        for batch, part in zip(batches, pool.imap(_check_batch, batches)):
-            run.absorb(part)
-            done += len(batch)
+        for task, part in zip(tasks, pool.imap(_check_batch, tasks)):
+            parts.append(part)
+            if len(parts) <= len(first):
+                run.add_crds(part[1])
+            if len(parts) >= len(first):  # every CRD is known: validate what waited for one
+                for _, _, deferred, _ in parts[validated:]:
+                    for document in deferred:
+                        run._validate(document)
+                        document.locate_fn.release()
+                    deferred.clear()
+                validated = len(parts)
+            done += len(task)
             if progress:
                 progress(done, len(files))
+    order = {path: position for position, path in enumerate(files)}
+    for part in parts:
+        run.absorb(part)
+    run.documents.sort(key=lambda document: order[document.file])
+
+
+def _batches(files: list[str], jobs: int) -> list[list[str]]:
+    """Consecutive files in tasks of about equal size in bytes, several per worker: few enough to
+    amortise the pickling of results, enough to keep every worker busy to the end."""
+    sizes = [_size(path) for path in files]
+    target = max(sum(sizes) / (jobs * TASKS_PER_WORKER), MIN_TASK_BYTES)
+    batches: list[list[str]] = [[]]
+    filled = 0
+    for path, size in zip(files, sizes):
+        if filled >= target:
+            batches.append([])
+            filled = 0
+        batches[-1].append(path)
+        filled += size
+    return [batch for batch in batches if batch]
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
+
+
+def _may_define_crds(path: str) -> bool:
+    """Could this input hold a CustomResourceDefinition? Its bytes name the kind if it does."""
+    if not os.path.isfile(path):
+        return True  # a Kustomize directory, or something the loader will report
+    try:
+        with open(path, "rb") as handle:
+            return b"CustomResourceDefinition" in handle.read()
+    except OSError:
+        return True
 
 
 def _start_worker(options: Options) -> None:

@@ -7,7 +7,6 @@ jsonschema are turned into Problems with kubectl-style wording and a fix (a "did
 from __future__ import annotations
 
 import copy
-import difflib
 import json
 import os
 import re
@@ -258,7 +257,7 @@ def release(errors: list) -> None:
 
 
 def _nearest(crds: list[tuple[str, Any]], file: str) -> list[str]:
-    """The CRD files closest to the object's file (most leading directories shared), the latest first."""
+    """The CRD files closest to the object's file (most leading directories shared), the last in path order first."""
     parts = file.split("/")
 
     def shared(crd_file: str) -> int:
@@ -271,7 +270,8 @@ def _nearest(crds: list[tuple[str, Any]], file: str) -> list[str]:
 
     distances = {crd_file: shared(crd_file) for crd_file, _ in crds}
     best = max(distances.values())
-    return [crd_file for crd_file in dict.fromkeys(f for f, _ in reversed(crds)) if distances[crd_file] == best]
+    # by path, not by when each CRD was read: worker processes read them in no fixed order
+    return sorted((crd_file for crd_file, distance in distances.items() if distance == best), reverse=True)
 
 
 def _unknown_api(version: str, api_version: str, kind: str) -> Problem:
@@ -304,7 +304,8 @@ def _unknown_api(version: str, api_version: str, kind: str) -> Problem:
         return Problem(("apiVersion",), f"{kind} is not served by {api_version} in Kubernetes {version}",
                        f"Use apiVersion: {replacements[0]}.", "schema/unknown-kind")
     known = {k for kinds in bundle(version)["kinds"].values() for k in kinds}
-    close = difflib.get_close_matches(kind, known, n=1)
+    from difflib import get_close_matches
+    close = get_close_matches(kind, known, n=1)
     fix = f"Did you mean {close[0]}?" if close else "Check the kind and apiVersion."
     return Problem(("kind",), f"no kind {kind!r} in {api_version} (Kubernetes {version})", fix, "schema/unknown-kind")
 
@@ -415,7 +416,8 @@ def _translate(error: Any, strict: bool) -> Iterator[Problem]:
     if kind == "additionalProperties" and value is False and isinstance(instance, dict):
         known = sorted(error.schema.get("properties", {}))
         for extra in sorted(k for k in instance if k not in known):
-            close = difflib.get_close_matches(extra, known, n=1, cutoff=0.6)
+            from difflib import get_close_matches
+            close = get_close_matches(extra, known, n=1, cutoff=0.6)
             fix = f"Did you mean {close[0]}?" if close else (
                 "This is a kustomize patch, not a whole object: check what `kubectl kustomize` renders instead."
                 if extra == "$patch" else
