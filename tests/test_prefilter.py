@@ -1,8 +1,13 @@
 """The prefilter may only skip jsonschema where the schema cannot fail, and an exact test must agree
-with jsonschema everywhere: checked on random instances built from each rule's own vocabulary."""
+with jsonschema everywhere: checked on random instances built from each rule's own vocabulary, and on
+the fixtures' objects of built-in kinds and broken variants of them against the bundled schemas."""
 
 from __future__ import annotations
 
+import copy
+import glob
+import itertools
+import os
 from typing import Any
 
 import pytest
@@ -10,8 +15,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from kubelint_py.lint.prefilter import _compile, compile_test
+from kubelint_py.prefilter import _compile, compile_test
 from kubelint_py.lint.rules import built_in
+from kubelint_py.loader import load_path
+from kubelint_py.schemas import Schemas
+
+FIXTURES = os.path.join(os.path.dirname(__file__), "..", "fixtures")
 
 SCHEMA_RULES = [rule for rule in built_in() if rule.check is not None]
 GENERIC = ["ALL", "all", "NET_RAW", "SYS_ADMIN", "nginx", "nginx:latest", "nginx:1.27", "repo/app@sha256:ab12",
@@ -49,7 +58,7 @@ def _instances(schema: Any):
 def test_prefilter_never_skips_a_failing_instance(rule):
     schema = rule.schema_for({name: param.default for name, param in rule.params.items()})
     validator = Draft202012Validator(schema)
-    test, exact = _compile(schema, schema, 0)
+    test, exact = _compile(schema, schema, 0, {})
 
     @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
     @given(_instances(schema))
@@ -75,3 +84,62 @@ def test_unknown_keywords_always_run_jsonschema():
     test = compile_test({"properties": {"replicas": {"multipleOf": 2}}})
     assert test({"replicas": 4})  # multipleOf is not compiled: may fail, so jsonschema decides
     assert not test({})
+
+
+# --- the bundled Kubernetes schemas ------------------------------------------------------------------
+
+def _built_in_objects(schemas: Schemas) -> list[dict]:
+    objects = []
+    for path in sorted(glob.glob(os.path.join(FIXTURES, "**", "*.y*ml"), recursive=True)):
+        for document in load_path(path).documents:
+            body = document.body
+            if (isinstance(body, dict) and isinstance(body.get("apiVersion"), str) and isinstance(body.get("kind"), str)
+                    and schemas.is_built_in(body["apiVersion"], body["kind"])):
+                objects.append(body)
+    return objects
+
+
+def _mutations(body: dict):
+    """The object with one thing changed at each of its places in turn: a value of another type, an
+    unknown key, a key removed."""
+    places: list[tuple[Any, Any]] = []  # (container, key or index)
+    stack = [body]
+    while stack:
+        node = stack.pop()
+        items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+        for key, value in items:
+            places.append((node, key))
+            stack.append(value)
+    for number, (container, key) in enumerate(places):
+        value = container[key]
+        others = ({"unknownField": 1} if isinstance(value, dict) else 7, "7", True, None, [value])
+        container[key] = others[number % len(others)]
+        yield body
+        container[key] = value
+        if isinstance(value, dict):
+            value["unknownFieldz"] = "x"
+            yield body
+            del value["unknownFieldz"]
+        if isinstance(container, dict) and number % 3 == 0:
+            del container[key]
+            yield body
+            container[key] = value
+
+
+@pytest.mark.parametrize("version", ["1.27", "1.32", "1.37"])
+def test_bundled_schema_tests_agree_with_jsonschema(version):
+    """Where the compiled test says an object is valid, jsonschema is never asked: the two must agree
+    on every fixture object of a built-in kind and on thousands of broken variants of them."""
+    schemas = Schemas(version)
+    checked = disagreements = 0
+    for body in _built_in_objects(schemas):
+        body = copy.deepcopy(body)
+        for instance in itertools.chain([body], _mutations(body)):  # each checked before the next change
+            api_version, kind = instance.get("apiVersion"), instance.get("kind")
+            if not (isinstance(api_version, str) and isinstance(kind, str) and schemas.is_built_in(api_version, kind)):
+                continue
+            (validator, _), = schemas._validators_for(api_version, kind, "")
+            checked += 1
+            fast = schemas._certainly_valid(api_version, kind, instance)
+            disagreements += fast != validator.is_valid(instance)
+    assert checked > 5000 and disagreements == 0, (checked, disagreements)

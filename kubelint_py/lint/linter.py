@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator
 
 from kubelint_py.lint.inventory import Inventory
-from kubelint_py.lint.prefilter import compile_test
+from kubelint_py.prefilter import compile_test
 from kubelint_py.lint.rules import Rule
 from kubelint_py.lint.targets import Target, extract, kind_keys
 from kubelint_py.model import Document, Problem, Severity, format_path
