@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Any, Iterator
 
 from kubelint_py.model import Problem, Severity, format_path
-from kubelint_py.prefilter import compile_test
+from kubelint_py.prefilter import Scope, compile_test, linear_search, linear_time
 from kubelint_py.resources import data_path
 
 OBJECT_META = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
@@ -88,7 +88,7 @@ class Schemas:
         self.schema_dirs = schema_dirs
         self._validators: dict[tuple[str, str], Any] = {}
         self._passes: dict[tuple[str, str], Any] = {}  # (apiVersion, kind) -> prefilter test, or None
-        self._refs: dict = {}  # the bundle's definitions, compiled once for every kind's test
+        self._scope: Scope | None = None  # what every prefilter test shares: the bundle's definitions
         # (apiVersion, kind) -> [(file of the CRD, its schema)]: a repository may hold several variants
         self._crds: dict[tuple[str, str], list[tuple[str, Any]]] = {}
         self._registry = None
@@ -124,7 +124,7 @@ class Schemas:
         best = None
         # Several CRDs for one kind, equally near (a project's release channels): an object that one
         # of them accepts is fine; otherwise report against the one it fits best.
-        for validator, crd_schema in self._validators_for(api_version, kind, file):
+        for validator, crd_schema, may_fail in self._validators_for(api_version, kind, file):
             if validator is None:
                 yield from self._no_schema(api_version, kind)
                 return
@@ -133,6 +133,8 @@ class Schemas:
             # The apiserver fills a custom resource's defaults in before it validates it.
             instance = with_defaults(body, crd_schema) if crd_schema else body
             try:
+                if may_fail is not None and not may_fail(instance):
+                    return
                 errors = list(validator.iter_errors(instance))
             except RecursionError:
                 yield Problem((), "object nests too deeply to validate", "Flatten the object.", "schema/invalid")
@@ -156,7 +158,7 @@ class Schemas:
         if key not in self._passes:
             defs = bundle(self.version)
             name = defs["kinds"].get(api_version, {}).get(kind)
-            self._passes[key] = compile_test({"$ref": f"#/$defs/{name}"}, defs, self._refs) if name else None
+            self._passes[key] = compile_test({"$ref": f"#/$defs/{name}"}, self.scope()) if name else None
         may_fail = self._passes[key]
         try:
             return may_fail is not None and not may_fail(body)
@@ -169,28 +171,33 @@ class Schemas:
             key = (api_version, kind, crd_file)
             if key not in self._validators:
                 self._validators[key] = self._build(api_version, kind, crd_file)
-            yield self._validators[key]  # (validator, the CRD's own schema or None)
+            yield self._validators[key]  # (validator, the CRD's own schema or None, its prefilter test or None)
 
-    def _build(self, api_version: str, kind: str, crd_file: str) -> tuple[Any, dict | None]:
+    def scope(self) -> Scope:
+        if self._scope is None:
+            self._scope = Scope(bundle(self.version), {}, linear_search)
+        return self._scope
+
+    def _build(self, api_version: str, kind: str, crd_file: str) -> tuple[Any, dict | None, Any]:
         from jsonschema import Draft202012Validator
         from jsonschema.validators import validator_for
 
         validator_class = _linear_time(Draft202012Validator)
         defs = bundle(self.version)
         name = defs["kinds"].get(api_version, {}).get(kind)
-        if name:
-            return validator_class({"$ref": f"{defs['$id']}#/$defs/{name}"}, registry=self.registry()), None
+        if name:  # valid objects were let through by _certainly_valid
+            return validator_class({"$ref": f"{defs['$id']}#/$defs/{name}"}, registry=self.registry()), None, None
         if crds := self._crds.get((api_version, kind)):
             schema = next(schema for file, schema in reversed(crds) if file == crd_file)
             if not isinstance(schema, dict):
-                return False, None
-            return validator_class(crd_json_schema(schema, f"{defs['$id']}#/$defs/{OBJECT_META}"),
-                                        registry=self.registry()), schema
+                return False, None, None
+            converted = crd_json_schema(schema, f"{defs['$id']}#/$defs/{OBJECT_META}")
+            return validator_class(converted, registry=self.registry()), schema, compile_test(converted, self.scope())
         for path in _schema_files(self.schema_dirs, api_version, kind):
             with open(path) as handle:
                 schema = json.load(handle)
-            return _linear_time(validator_for(schema))(schema), None
-        return None, None
+            return _linear_time(validator_for(schema))(schema), None, None
+        return None, None, None
 
     def registry(self) -> Any:
         if self._registry is None:
@@ -243,24 +250,9 @@ def _linear_time(validator_class: Any) -> Any:
     return extend(validator_class, {"pattern": pattern, "patternProperties": pattern_properties})
 
 
-@lru_cache(maxsize=1024)
-def _compiled(expression: str) -> Any:
-    try:
-        import re2  # google-re2, where its wheel installs
-
-        options = re2.Options()
-        options.log_errors = False
-        return re2.compile(expression, options)
-    except Exception:  # no RE2 here, or an expression it refuses (the apiserver refuses such a CRD too)
-        try:
-            return re.compile(expression)
-        except re.error:
-            return None
-
-
 def _search(expression: str, text: str) -> bool:
     """Does `text` match? An expression that compiles nowhere cannot be judged: it is taken to match."""
-    compiled = _compiled(expression)
+    compiled = linear_time(expression)
     return compiled is None or compiled.search(text) is not None
 
 

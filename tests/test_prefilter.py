@@ -15,10 +15,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from kubelint_py.prefilter import _compile, compile_test
+from conftest import CORPUS
+from kubelint_py.prefilter import Scope, _compile, compile_test, python_search
 from kubelint_py.lint.rules import built_in
 from kubelint_py.loader import load_path
-from kubelint_py.schemas import Schemas
+from kubelint_py.schemas import Schemas, with_defaults
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "fixtures")
 
@@ -58,7 +59,7 @@ def _instances(schema: Any):
 def test_prefilter_never_skips_a_failing_instance(rule):
     schema = rule.schema_for({name: param.default for name, param in rule.params.items()})
     validator = Draft202012Validator(schema)
-    test, exact = _compile(schema, schema, 0, {})
+    test, exact = _compile(schema, Scope(schema, {}, python_search), 0)
 
     @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
     @given(_instances(schema))
@@ -100,8 +101,8 @@ def _built_in_objects(schemas: Schemas) -> list[dict]:
 
 
 def _mutations(body: dict):
-    """The object with one thing changed at each of its places in turn: a value of another type, an
-    unknown key, a key removed."""
+    """The object with one thing changed at each of its places in turn: a value of another type or out
+    of bounds, an unknown key, a key removed."""
     places: list[tuple[Any, Any]] = []  # (container, key or index)
     stack = [body]
     while stack:
@@ -112,7 +113,7 @@ def _mutations(body: dict):
             stack.append(value)
     for number, (container, key) in enumerate(places):
         value = container[key]
-        others = ({"unknownField": 1} if isinstance(value, dict) else 7, "7", True, None, [value])
+        others = ({"unknownField": 1} if isinstance(value, dict) else 7, "7", True, None, [value], -7, "", "x" * 300)
         container[key] = others[number % len(others)]
         yield body
         container[key] = value
@@ -138,8 +139,52 @@ def test_bundled_schema_tests_agree_with_jsonschema(version):
             api_version, kind = instance.get("apiVersion"), instance.get("kind")
             if not (isinstance(api_version, str) and isinstance(kind, str) and schemas.is_built_in(api_version, kind)):
                 continue
-            (validator, _), = schemas._validators_for(api_version, kind, "")
+            (validator, _, _), = schemas._validators_for(api_version, kind, "")
             checked += 1
             fast = schemas._certainly_valid(api_version, kind, instance)
             disagreements += fast != validator.is_valid(instance)
     assert checked > 5000 and disagreements == 0, (checked, disagreements)
+
+
+def _custom_resource_agreement(paths: list[str]) -> tuple[int, int, int]:
+    """(variants checked, let through without jsonschema, let through but invalid) for one custom
+    resource of each kind and CRD among `paths`, with the CRDs found there, and its broken variants."""
+    schemas = Schemas("1.37")
+    documents = [document for path in paths for document in load_path(path).documents if isinstance(document.body, dict)]
+    for document in documents:
+        if (document.body.get("apiVersion"), document.body.get("kind")) == ("apiextensions.k8s.io/v1",
+                                                                            "CustomResourceDefinition"):
+            schemas.add_crd(document.body, document.file)
+    checked = skipped = wrong = 0
+    seen = set()
+    for document in documents:
+        api_version, kind = document.body.get("apiVersion"), document.body.get("kind")
+        if not isinstance(api_version, str) or not isinstance(kind, str) or not schemas.has_crd(api_version, kind):
+            continue
+        for validator, crd_schema, may_fail in schemas._validators_for(api_version, kind, document.file):
+            if may_fail is None or id(may_fail) in seen:
+                continue
+            seen.add(id(may_fail))
+            body = copy.deepcopy(document.body)
+            for instance in itertools.chain([body], _mutations(body)):
+                instance = with_defaults(instance, crd_schema)
+                checked += 1
+                if not may_fail(instance):
+                    skipped += 1
+                    wrong += not validator.is_valid(instance)
+    return checked, skipped, wrong
+
+
+def test_custom_resource_tests_never_let_an_invalid_object_through():
+    paths = sorted(glob.glob(os.path.join(FIXTURES, "**", "*.y*ml"), recursive=True))
+    checked, skipped, wrong = _custom_resource_agreement(paths)
+    assert checked > 30 and skipped > 10 and wrong == 0, (checked, skipped, wrong)
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="the shared corpus is not next to this checkout")
+def test_custom_resource_tests_agree_on_the_corpus_crds():
+    """Real CRDs (istio, argo, rook, cert-manager...): their patterns, bounds, int-or-string and
+    preserved fields, one custom resource of each and its broken variants."""
+    paths = sorted(str(path) for path in CORPUS.rglob("*") if path.suffix in (".yaml", ".yml"))
+    checked, skipped, wrong = _custom_resource_agreement(paths)
+    assert checked > 1000 and skipped > 100 and wrong == 0, (checked, skipped, wrong)
