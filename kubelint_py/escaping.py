@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Iterator
 
 # C0 and C1 controls (ESC starts terminal escape sequences), DEL, line and paragraph separators,
 # bidirectional overrides and isolates, and the lone surrogates that stand for the undecodable bytes
@@ -39,23 +40,28 @@ def dump_json(document: dict, indent: bool = False) -> str:
     """JSON with one key of `document` per line and one item of each of its lists per line (findings,
     pods, objects), or fully indented; every string from the input is escaped, so printing it is safe.
 
-    Items are encoded compactly by json's C encoder; `indent=` would switch to its pure-Python one,
-    ten times slower on a report of thousands of findings."""
+    Items are encoded compactly by json's C encoder (`indent=` would switch to its pure-Python one,
+    ten times slower on a report of thousands of findings), one at a time: a list may be given as an
+    iterator, so that a large report never holds every item as a dict and as text at once."""
     if indent:
         return _escape_json(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"
     encode = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
     lines = ["{"]
     for number, (key, value) in enumerate(document.items()):
         comma = "," if number < len(document) - 1 else ""
-        if isinstance(value, list) and value:
-            lines.append(f"  {encode(key)}: [")
-            lines.extend(f"    {encode(item)}," for item in value[:-1])
-            lines.append(f"    {encode(value[-1])}")
+        if isinstance(value, (list, Iterator)):
+            start = len(lines)
+            lines.extend(f"    {_escape_json(encode(item))}," for item in value)
+            if len(lines) == start:
+                lines.append(f"  {encode(key)}: []{comma}")
+                continue
+            lines[-1] = lines[-1][:-1]
+            lines.insert(start, f"  {encode(key)}: [")
             lines.append(f"  ]{comma}")
         else:
-            lines.append(f"  {encode(key)}: {encode(value)}{comma}")
+            lines.append(f"  {encode(key)}: {_escape_json(encode(value))}{comma}")
     lines.append("}")
-    return _escape_json("\n".join(lines)) + "\n"
+    return "\n".join(lines) + "\n"
 
 
 def _escape_json(text: str) -> str:

@@ -33,7 +33,7 @@ def render_json(report: Report) -> str:
         "kubernetesVersion": report.kubernetes_version,
         "summary": summary(report),
         "renderedBy": report.rendered_by,
-        "findings": [finding.to_json() for finding in report.findings],
+        "findings": map(Finding.to_json, report.findings),
     }
     return dump_json(document)
 
