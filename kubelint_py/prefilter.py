@@ -1,4 +1,4 @@
-"""A cheap test, compiled from a rule's JSON Schema, that tells when the schema cannot fail.
+"""A cheap test, compiled from a JSON Schema, that tells when the schema cannot fail.
 
 jsonschema costs tens of microseconds per evaluation however small the schema; most targets pass most
 rules, and most checks only look at a few keys. This compiles the common keywords (properties,

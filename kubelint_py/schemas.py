@@ -230,9 +230,8 @@ class Schemas:
 
 @lru_cache(maxsize=None)
 def _linear_time(validator_class: Any) -> Any:
-    """The validator class with `pattern` and `patternProperties` matched by RE2, as the apiserver's Go
-    regexp matches them: in linear time. Python's backtracking `re` takes exponential time on a CRD
-    pattern such as ^(a+)+$, so a crafted CRD could stop a run."""
+    """The validator class with `pattern` and `patternProperties` matched in linear time (see
+    prefilter.linear_time): a crafted CRD pattern must not stop a run."""
     from jsonschema import ValidationError
     from jsonschema.validators import extend
 
