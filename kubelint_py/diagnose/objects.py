@@ -15,6 +15,18 @@ def _dict(value: Any) -> dict:
     return value if isinstance(value, dict) else {}
 
 
+def _read_conditions(status: dict, into: Any) -> None:
+    """status.conditions into `into.conditions` (type -> status, reason, message) and its quotes."""
+    for condition in _list(status.get("conditions")):
+        condition = _dict(condition)
+        kind = _text(condition.get("type"))
+        into.conditions[kind] = (_text(condition.get("status")), _text(condition.get("reason")),
+                                 _text(condition.get("message")))
+        into.quotes[f"condition:{kind}"] = (f"status.conditions[{kind}]: {condition.get('status')}"
+                                            + (f" {condition.get('reason')}" if condition.get("reason") else "")
+                                            + (f": {condition.get('message')}" if condition.get("message") else ""))
+
+
 def _list(value: Any) -> list:
     return value if isinstance(value, list) else []
 
@@ -79,14 +91,7 @@ def _pod(body: dict, file: str) -> Subject:
             pod.quotes["grace"] = f"metadata.deletionGracePeriodSeconds: {grace}"
     if pod.finalizers:
         pod.quotes["finalizers"] = f"metadata.finalizers: [{', '.join(pod.finalizers)}]"
-    for condition in _list(status.get("conditions")):
-        condition = _dict(condition)
-        kind = _text(condition.get("type"))
-        pod.conditions[kind] = (_text(condition.get("status")), _text(condition.get("reason")),
-                                _text(condition.get("message")))
-        pod.quotes[f"condition:{kind}"] = (f"status.conditions[{kind}]: {condition.get('status')}"
-                                           + (f" {condition.get('reason')}" if condition.get("reason") else "")
-                                           + (f": {condition.get('message')}" if condition.get("message") else ""))
+    _read_conditions(status, pod)
     statuses = {("initContainers", _text(s.get("name"))): _dict(s) for s in _list(status.get("initContainerStatuses"))
                 if isinstance(s, dict)}
     statuses.update({("containers", _text(s.get("name"))): _dict(s) for s in _list(status.get("containerStatuses"))
@@ -227,11 +232,5 @@ def _other(body: dict, kind: str, file: str) -> Subject:
     subject.phase = _text(status.get("phase"))
     if subject.phase:
         subject.quotes["status"] = f"status.phase: {subject.phase}"
-    for condition in _list(status.get("conditions")):
-        condition = _dict(condition)
-        ctype = _text(condition.get("type"))
-        subject.conditions[ctype] = (_text(condition.get("status")), _text(condition.get("reason")),
-                                     _text(condition.get("message")))
-        subject.quotes[f"condition:{ctype}"] = (f"status.conditions[{ctype}]: {condition.get('status')} "
-                                                f"{condition.get('reason', '')}: {condition.get('message', '')}")
+    _read_conditions(status, subject)
     return subject
