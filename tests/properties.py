@@ -161,14 +161,15 @@ ANY_VALUE = st.recursive(st.none() | st.booleans() | st.integers() | st.floats()
                          max_leaves=10)
 
 
-def _paths(value, prefix=()):
+def value_paths(value, prefix=()):
+    """Every path in a value, the root first: the places a test may break."""
     yield prefix
     if isinstance(value, dict):
         for key, item in value.items():
-            yield from _paths(item, prefix + (key,))
+            yield from value_paths(item, prefix + (key,))
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from _paths(item, prefix + (index,))
+            yield from value_paths(item, prefix + (index,))
 
 
 def _replace(value, path, new):
@@ -193,7 +194,7 @@ def broken_object(draw) -> object:
     a name built to drive a terminal."""
     document = draw(objects())
     for _ in range(draw(st.integers(1, 3))):
-        paths = list(_paths(document))
+        paths = list(value_paths(document))
         path = draw(st.sampled_from(paths))
         how = draw(st.sampled_from(["replace", "delete", "typo", "deep", "list", "hostile-name"]))
         if how == "hostile-name" and isinstance(document, dict) and isinstance(document.get("metadata"), dict):

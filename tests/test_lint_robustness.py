@@ -15,6 +15,7 @@ from kubelint_py.lint.linter import Linter, Setting, activate
 from kubelint_py.lint.rules import built_in
 from kubelint_py.model import Document
 from kubelint_py.schemas import built_in_groups
+from properties import value_paths
 
 RULES = list(built_in())
 SOURCES = [(str(p), p.read_text()) for p in (FIXTURES / "config" / "shop.yaml", FIXTURES / "lint" / "operator.yaml",
@@ -24,17 +25,6 @@ BODIES = [d.body for name, text in SOURCES for d in loader.load_text(text, name)
 JUNK = st.one_of(st.none(), st.booleans(), st.integers(-3, 70000), st.text(max_size=6), st.just([]), st.just({}),
                  st.just(["x", 1, None]), st.just({"name": 3, "key": [1]}))
 LINTER = Linter(activate(RULES, {r.id: Setting(enabled=True) for r in RULES}, {}), frozenset(built_in_groups()))
-
-
-def _paths(value: Any, path: tuple = ()) -> list[tuple]:
-    found = [path]
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found += _paths(item, path + (key,))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found += _paths(item, path + (index,))
-    return found
 
 
 def _replace(body: Any, path: tuple, junk: Any) -> Any:
@@ -53,7 +43,7 @@ def _replace(body: Any, path: tuple, junk: Any) -> Any:
 def test_rules_never_raise_on_malformed_objects(data):
     documents = []
     for body in data.draw(st.lists(st.sampled_from(BODIES), min_size=1, max_size=6)):
-        paths = [p for p in _paths(body) if len(p) >= 2]
+        paths = [p for p in value_paths(body) if len(p) >= 2]
         path = data.draw(st.sampled_from(paths))
         mutated = _replace(body, path, data.draw(JUNK))
         documents.append(Document("mutated.yaml", 1, mutated, lambda p: (1, 1)))

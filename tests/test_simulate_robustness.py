@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from conftest import CORPUS, FIXTURES
 from kubelint_py import loader
 from kubelint_py.simulate import Options, render, run
+from properties import value_paths
 
 SIMULATE = FIXTURES / "simulate"
 BODIES = [
@@ -39,17 +40,6 @@ JUNK = st.one_of(
 )
 
 
-def _paths(value: Any, path: tuple = ()) -> list[tuple]:
-    found = [path]
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found += _paths(item, path + (key,))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found += _paths(item, path + (index,))
-    return found
-
-
 def _replace(body: Any, path: tuple, junk: Any) -> Any:
     body = copy.deepcopy(body)
     parent = body
@@ -64,7 +54,7 @@ def _replace(body: Any, path: tuple, junk: Any) -> Any:
 def test_the_simulation_never_raises_on_malformed_objects(tmp_path_factory, data):
     items = []
     for body in data.draw(st.lists(st.sampled_from(BODIES), min_size=1, max_size=5)):
-        paths = [p for p in _paths(body) if len(p) >= 2 and p[0] != "metadata"]
+        paths = [p for p in value_paths(body) if len(p) >= 2 and p[0] != "metadata"]
         items.append(_replace(body, data.draw(st.sampled_from(paths)), data.draw(JUNK)) if paths else body)
     path = tmp_path_factory.mktemp("mutated") / "mutated.json"
     path.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": items}))
@@ -88,7 +78,7 @@ def test_a_malformed_cluster_file_never_raises(tmp_path_factory, data):
     bodies = copy.deepcopy(data.draw(st.sampled_from(CLUSTER_BODIES)))
     for _ in range(3):
         index = data.draw(st.integers(0, len(bodies) - 1))
-        paths = [p for p in _paths(bodies[index]) if p]
+        paths = [p for p in value_paths(bodies[index]) if p]
         bodies[index] = _replace(bodies[index], data.draw(st.sampled_from(paths)), data.draw(JUNK))
     path = tmp_path_factory.mktemp("cluster") / "cluster.json"
     wrapped = (
