@@ -167,10 +167,15 @@ class Run:
                 continue
             self._emit(document, problem)
 
-    def finish(self) -> Report:
-        for document in self.deferred:
+    def validate_deferred(self, documents: list[Document]) -> None:
+        """Validate custom resources that waited for every CRD of the input to be known."""
+        for document in documents:
             self._validate(document)
             document.locate_fn.release()
+        documents.clear()
+
+    def finish(self) -> Report:
+        self.validate_deferred(self.deferred)
         # Placing a finding parses its document again; placed together, each is parsed once and freed.
         found: dict[int, tuple[Document, list[Problem]]] = {}
         for document, problem in itertools.chain(apply.check_set(self.documents, self.apply),
@@ -304,10 +309,7 @@ def _check_in_parallel(run: Run, files: list[str], progress: Callable[[int, int]
                 run.add_crds(part[1])
             if len(parts) >= len(first):  # every CRD is known: validate what waited for one
                 for _, _, deferred, _ in parts[validated:]:
-                    for document in deferred:
-                        run._validate(document)
-                        document.locate_fn.release()
-                    deferred.clear()
+                    run.validate_deferred(deferred)
                 validated = len(parts)
             done += len(task)
             if progress:
