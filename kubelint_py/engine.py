@@ -11,7 +11,7 @@ import gc
 import itertools
 import os
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from kubelint_py import apply, discovery, loader, reading
 from kubelint_py.lint.linter import Linter
@@ -279,57 +279,132 @@ def check(paths: list[str], options: Options, progress: Callable[[int, int], Non
 # --- worker processes --------------------------------------------------------------------------------
 
 PARALLEL_MIN_FILES = 48  # below this, starting processes costs more than it saves
-TASKS_PER_WORKER = 24
-MIN_TASK_BYTES = 256 * 1024
+MIN_TASK_BYTES = 32 * 1024
+WORKER_POLL_SECONDS = 1.0  # how often waiting for results looks whether a worker process died
 
-_worker: Run | None = None  # one per worker process: its schemas compile each validator once
+Part = tuple[Report, list[Document], list[Document], Silencer]  # what checking one task's files found
 
 
 def _check_in_parallel(run: Run, files: list[str], progress: Callable[[int, int], None] | None) -> None:
-    """Per-file stages in worker processes. The files that may define CustomResourceDefinitions go
-    first; once they are all back, this process knows every CRD and validates the custom resources
-    the workers left to it while the other files are still being checked. Results are taken over in
-    input order: the output is the same as with one process."""
+    """Per-file stages shared by this process and `jobs - 1` worker processes: each takes the next task
+    from one shared counter when it is free, so nobody waits on a slow task of another, and what this
+    process checks itself is never pickled. The files that may define CustomResourceDefinitions come
+    first; once every CRD is known, this process validates the custom resources left to it. Results
+    are taken over in task order: the output is the same as with one process."""
     import multiprocessing
 
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     defining = [path for path in files if _may_define_crds(path)]
     chosen = set(defining)
-    first = _batches(defining, run.options.jobs)
-    tasks = first + _batches([path for path in files if path not in chosen], run.options.jobs)
-    parts: list[tuple[Report, list[Document], list[Document], Silencer]] = []
-    validated = 0  # parts whose custom resources have been validated here
-    done = 0
-    with context.Pool(min(run.options.jobs, len(tasks)), initializer=_start_worker,
-                      initargs=(run.options,)) as pool:
-        for task, part in zip(tasks, pool.imap(_check_batch, tasks)):
-            parts.append(part)
-            if len(parts) <= len(first):
+    others = [path for path in files if path not in chosen]
+    first = _batches(defining, run.options.jobs, later=sum(map(_size, others)))
+    tasks = first + _batches(others, run.options.jobs)
+    counter = context.Value("i", 0)  # the next task to take
+    results = context.Queue()
+    workers = [context.Process(target=_work, args=(run.options, tasks, counter, results, number), daemon=True)
+               for number in range(min(run.options.jobs, len(tasks)) - 1)]
+    for worker in workers:
+        worker.start()
+    parts: list[Part | None] = [None] * len(tasks)
+    finished: set[int] = set()  # workers that found no task left
+    first_done = done = 0
+
+    def take(index: int, part: Part, here: bool) -> None:
+        nonlocal first_done, done
+        parts[index] = part
+        if not here:
+            gc.freeze()  # unpickled objects hold no cycles: keep later collections from walking them
+        if index < len(first):
+            first_done += 1
+            if not here:  # CRDs read here went into run.schemas as they were read
                 run.add_crds(part[1])
-            if len(parts) >= len(first):  # every CRD is known: validate what waited for one
-                for _, _, deferred, _ in parts[validated:]:
-                    run.validate_deferred(deferred)
-                validated = len(parts)
-            done += len(task)
-            if progress:
-                progress(done, len(files))
+        if first_done == len(first):  # every CRD is known: validate what waited for one
+            for waiting in parts:
+                if waiting is not None:
+                    run.validate_deferred(waiting[2])  # empties the list
+        done += len(tasks[index])
+        if progress:
+            progress(done, len(files))
+
+    try:
+        while (index := _take(counter)) < len(tasks):
+            take(index, _check_task(run.options, run.schemas, tasks[index]), here=True)
+            for index, part in _received(results, workers, finished, block=False):
+                take(index, part, here=False)
+        for index, part in _received(results, workers, finished, block=True):
+            take(index, part, here=False)
+    finally:
+        for worker in workers:  # all done, or this process failed: nothing left to wait for
+            worker.terminate()
+            worker.join()
     order = {path: position for position, path in enumerate(files)}
     for part in parts:
-        run.absorb(part)
+        run.absorb(part)  # type: ignore[arg-type]
     run.documents.sort(key=lambda document: order[document.file])
 
 
-def _batches(files: list[str], jobs: int) -> list[list[str]]:
-    """Consecutive files in tasks of about equal size in bytes, several per worker: few enough to
-    amortise the pickling of results, enough to keep every worker busy to the end."""
+def _received(results: Any, workers: list[Any], finished: set[int], block: bool) -> Iterator[tuple[int, Part]]:
+    """(task, part) pairs sent by the workers: those waiting already, or all that are to come when `block`."""
+    import queue
+
+    while len(finished) < len(workers):
+        try:
+            message = results.get(timeout=WORKER_POLL_SECONDS) if block else results.get_nowait()
+        except queue.Empty:
+            if not block:
+                return
+            if any(worker.exitcode not in (None, 0) for worker in workers):
+                raise RuntimeError("a worker process died; run again with --jobs 1 to see why") from None
+            continue
+        if isinstance(message, int):
+            finished.add(message)
+        elif isinstance(message[1], str):
+            raise RuntimeError(f"a worker process failed:\n{message[1]}")
+        else:
+            yield message
+
+
+def _take(counter: Any) -> int:
+    with counter.get_lock():
+        index = counter.value
+        counter.value += 1
+    return index
+
+
+def _work(options: Options, tasks: list[list[str]], counter: Any, results: Any, number: int) -> None:
+    """A worker process: checks tasks until none is left, then sends its number."""
+    gc.disable()
+    schemas = Schemas(options.kubernetes_version, options.strict, options.schema_dirs)  # compiles each validator once
+    try:
+        while (index := _take(counter)) < len(tasks):
+            results.put((index, _check_task(options, schemas, tasks[index])))
+    except BaseException:  # the parent raises it again
+        import traceback
+
+        results.put((-1, traceback.format_exc()))
+    results.put(number)
+
+
+def _check_task(options: Options, schemas: Schemas, paths: list[str]) -> Part:
+    run = Run(options, schemas)
+    for path in paths:
+        run.check_file(path)
+    return run.report, run.documents, run.deferred, run.silencer
+
+
+def _batches(files: list[str], jobs: int, later: int = 0) -> list[list[str]]:
+    """Consecutive files in tasks that shrink as the work left does (a task holds about 1/(2 jobs) of
+    the bytes still to check, `later` counting those of tasks to come after these): large tasks
+    early, small ones at the end, so that nobody is left with a long task while the others idle."""
     sizes = [_size(path) for path in files]
-    target = max(sum(sizes) / (jobs * TASKS_PER_WORKER), MIN_TASK_BYTES)
+    left = sum(sizes) + later
     batches: list[list[str]] = [[]]
     filled = 0
     for path, size in zip(files, sizes):
-        if filled >= target:
+        if filled >= max(left / (2 * jobs), MIN_TASK_BYTES):
             batches.append([])
+            left -= filled
             filled = 0
         batches[-1].append(path)
         filled += size
@@ -352,18 +427,3 @@ def _may_define_crds(path: str) -> bool:
             return b"CustomResourceDefinition" in handle.read()
     except OSError:
         return True
-
-
-def _start_worker(options: Options) -> None:
-    global _worker
-    gc.disable()
-    _worker = Run(options)
-
-
-def _check_batch(paths: list[str]) -> tuple[Report, list[Document], list[Document], Silencer]:
-    assert _worker is not None
-    run = Run(_worker.options, _worker.schemas)
-    for path in paths:
-        run.check_file(path)
-    # One tuple, pickled at once: the deferred documents stay the same objects as in the list.
-    return run.report, run.documents, run.deferred, run.silencer

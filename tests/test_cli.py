@@ -91,14 +91,6 @@ def test_kubernetes_version_changes_the_verdict(kubelint):
     assert kubelint("check", "-", "-k", "1.32", stdin=flow).exit_code == 1
 
 
-def test_parallel_workers_give_identical_output(kubelint, tmp_path):
-    for i in range(60):
-        (tmp_path / f"app-{i:02}.yaml").write_text(CLEAN.replace("settings", f"s{i}").replace("\ndata:", "\ndata:" if i % 7 else "\ndaata:"))
-    one = kubelint("check", tmp_path, "--format", "json", "--jobs", "1")
-    two = kubelint("check", tmp_path, "--format", "json", "--jobs", "2")
-    assert one.stdout == two.stdout and len(json.loads(one.stdout)["findings"]) == 9
-
-
 def test_python_dash_m_and_version():
     result = subprocess.run([sys.executable, "-m", "kubelint_py", "--version"], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0 and result.stdout.startswith("kubelint ")
