@@ -1,20 +1,24 @@
-"""A cheap test, compiled from a JSON Schema, that tells when the schema cannot fail.
+"""JSON Schema, compiled for speed: a cheap test that tells when a schema cannot fail, and the places
+where an instance fails it.
 
 jsonschema costs tens of microseconds per evaluation however small the schema; most targets pass most
 rules, and most checks only look at a few keys. This compiles the common keywords (properties,
 patternProperties, additionalProperties, required, items, contains, type, const, enum, pattern,
 bounds on numbers, lengths and sizes, not, anyOf, allOf, oneOf, if/then/else, $refs into the root)
 into plain Python tests. A test returns False only when the instance certainly passes; where a
-keyword is not understood here it answers "may fail", and jsonschema decides. Findings always come
-from jsonschema. The same tests spare jsonschema the valid objects of built-in kinds and the valid
-custom resources (schemas.py).
+keyword is not understood here it answers "may fail", and jsonschema decides. The same tests spare
+jsonschema the valid objects of built-in kinds and the valid custom resources (schemas.py).
+
+Where a schema's test is exact (every keyword understood), `failures` lists where an instance fails
+it, as jsonschema's errors would place them; the lint rules' schemas are all of that kind, so rule
+findings need no jsonschema at all. Schema findings (schema/...) still come from jsonschema.
 """
 
 from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Any, Callable, NamedTuple
+from typing import Any, Callable, Iterator, NamedTuple
 
 Test = Callable[[Any], bool]  # True: the instance may fail the schema
 
@@ -76,6 +80,13 @@ def _never(value: Any) -> bool:
 def compile_test(schema: Any, scope: Scope | None = None) -> Test:
     """The test of `schema`; by default its $refs point into itself and patterns match as in Python."""
     return _compile(schema, scope or Scope(schema, {}, python_search), 0)[0]
+
+
+def compile_exact(schema: Any) -> Test | None:
+    """The test of a schema whose every keyword is understood here (True exactly when an instance
+    fails), or None; its $refs point into itself and patterns match as in Python."""
+    test, exact = _compile(schema, Scope(schema, {}, python_search), 0)
+    return test if exact else None
 
 
 def _compile(schema: Any, scope: Scope, depth: int) -> tuple[Test, bool]:
@@ -226,3 +237,106 @@ def _same(value: Any, expected: Any) -> bool:
     if isinstance(value, (dict, list)):
         return False
     return value == expected
+
+
+# --- where an instance fails ------------------------------------------------------------------------
+
+Failure = tuple[tuple, Any]  # (path in the instance, the value there)
+
+
+def failures(schema: Any, instance: Any) -> Iterator[Failure]:
+    """Where `instance` fails `schema`, in the order jsonschema reports its errors (each keyword in
+    the schema's order). Only for schemas `compile_exact` accepts: other keywords are not looked at."""
+    return _failures(schema, instance, (), schema)
+
+
+def _passes(schema: Any, instance: Any, root: Any) -> bool:
+    return next(_failures(schema, instance, (), root), None) is None
+
+
+def _failures(schema: Any, value: Any, path: tuple, root: Any) -> Iterator[Failure]:
+    if schema is True:
+        return
+    if schema is False:
+        yield path, value
+        return
+    for key, sub in schema.items():
+        if key == "properties":
+            if isinstance(value, dict):
+                for name, subschema in sub.items():
+                    if name in value:
+                        yield from _failures(subschema, value[name], path + (name,), root)
+        elif key == "patternProperties":
+            if isinstance(value, dict):
+                for pattern, subschema in sub.items():
+                    search = _python_search(pattern)
+                    for name, item in value.items():
+                        if isinstance(name, str) and search(name):
+                            yield from _failures(subschema, item, path + (name,), root)
+        elif key == "additionalProperties":
+            if isinstance(value, dict):
+                known = schema.get("properties") or {}
+                patterns = [_python_search(p) for p in schema.get("patternProperties") or {}]
+                extra = [name for name in value
+                         if name not in known and not any(isinstance(name, str) and match(name) for match in patterns)]
+                if sub is False:
+                    if extra:
+                        yield path, value
+                else:
+                    for name in extra:
+                        yield from _failures(sub, value[name], path + (name,), root)
+        elif key == "items":
+            if isinstance(value, list):
+                for index, item in enumerate(value):
+                    yield from _failures(sub, item, path + (index,), root)
+        elif key in ("allOf",):
+            for subschema in sub:
+                yield from _failures(subschema, value, path, root)
+        elif key == "if":
+            branch = schema.get("then" if _passes(sub, value, root) else "else")
+            if branch is not None:
+                yield from _failures(branch, value, path, root)
+        elif key == "$ref":
+            yield from _failures(_resolve(sub, root), value, path, root)
+        elif key in ("then", "else") or key in _ANNOTATIONS:
+            continue
+        elif _fails_here(key, sub, schema, value, root):
+            yield path, value
+
+
+def _fails_here(key: str, sub: Any, schema: dict, value: Any, root: Any) -> bool:
+    """Does a keyword that reports at the instance itself fail?"""
+    if key == "required":
+        return isinstance(value, dict) and any(name not in value for name in sub)
+    if key == "contains":
+        return isinstance(value, list) and not any(_passes(sub, item, root) for item in value)
+    if key == "not":
+        return _passes(sub, value, root)
+    if key == "anyOf":
+        return not any(_passes(subschema, value, root) for subschema in sub)
+    if key == "oneOf":
+        return sum(_passes(subschema, value, root) for subschema in sub) != 1
+    if key in _BOUNDS:
+        applies, beyond = _BOUNDS[key]
+        return applies(value) and beyond(value, sub)
+    if key == "const":
+        return not _same(value, sub)
+    if key == "enum":
+        return not any(_same(value, item) for item in sub)
+    if key == "pattern":
+        return isinstance(value, str) and _python_search(sub)(value) is None
+    if key == "type":
+        return not any(_TYPES[name](value) for name in ([sub] if isinstance(sub, str) else sub))
+    raise ValueError(f"keyword {key!r} is not understood here")  # compile_exact would have refused the schema
+
+
+def _resolve(reference: str, root: dict) -> Any:
+    base = root.get("$id")
+    if isinstance(base, str) and reference.startswith(f"{base}#"):
+        reference = reference[len(base):]
+    return root["$defs"][reference[len("#/$defs/"):]]
+
+
+@lru_cache(maxsize=256)
+def _python_search(expression: str) -> Callable[[str], Any]:
+    return re.compile(expression).search

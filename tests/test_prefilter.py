@@ -1,6 +1,8 @@
-"""The prefilter may only skip jsonschema where the schema cannot fail, and an exact test must agree
-with jsonschema everywhere: checked on random instances built from each rule's own vocabulary, and on
-the fixtures' objects of built-in kinds and broken variants of them against the bundled schemas."""
+"""The prefilter may only skip jsonschema where the schema cannot fail, an exact test must agree with
+jsonschema everywhere, and the places `failures` gives must be the ones jsonschema's errors name:
+checked on random instances built from each rule's own vocabulary, on the rule targets of every
+fixture and of mutated copies of them, and on the fixtures' objects of built-in kinds and broken
+variants of them against the bundled schemas."""
 
 from __future__ import annotations
 
@@ -16,8 +18,9 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from conftest import CORPUS
-from kubelint_py.prefilter import Scope, _compile, compile_test, python_search
+from kubelint_py.prefilter import Scope, _compile, compile_exact, compile_test, failures, python_search
 from kubelint_py.lint.rules import built_in
+from kubelint_py.lint.targets import extract
 from kubelint_py.loader import load_path
 from kubelint_py.schemas import Schemas, with_defaults
 
@@ -69,8 +72,42 @@ def test_prefilter_never_skips_a_failing_instance(rule):
             assert valid, f"prefilter skipped an instance that fails: {instance!r}"
         if exact:
             assert test(instance) == (not valid), instance
+            assert _places(failures(schema, instance)) == _jsonschema_places(validator, instance), instance
 
     check()
+
+
+def _places(found) -> list[tuple[tuple, int]]:
+    """(path, identity of the value there), the first of each path: what a rule's findings are made of."""
+    seen: dict[tuple, int] = {}
+    for path, value in found:
+        seen.setdefault(path, id(value))
+    return list(seen.items())
+
+
+def _jsonschema_places(validator, instance) -> list[tuple[tuple, int]]:
+    return _places((tuple(error.absolute_path), error.instance) for error in validator.iter_errors(instance))
+
+
+def test_rule_failures_are_where_jsonschema_puts_them():
+    """Every rule's targets in every fixture, unchanged and with each place changed in turn."""
+    documents = [document for path in sorted(glob.glob(os.path.join(FIXTURES, "**", "*.y*ml"), recursive=True))
+                 for document in load_path(path).documents if isinstance(document.body, dict)]
+    compared = failing = 0
+    for rule in SCHEMA_RULES:
+        schema = rule.schema_for({name: param.default for name, param in rule.params.items()})
+        assert compile_exact(schema) is not None, f"{rule.id}: rule findings would need jsonschema"
+        validator = Draft202012Validator(schema)
+        for document in documents:
+            for targets in extract(document, set(rule.targets), built_in=True).values():
+                for target in targets:
+                    value = copy.deepcopy(target.value)
+                    for instance in itertools.chain([value], _mutations(value) if isinstance(value, dict) else ()):
+                        expected = _jsonschema_places(validator, instance)
+                        assert _places(failures(schema, instance)) == expected, (rule.id, document.file, instance)
+                        compared += 1
+                        failing += bool(expected)
+    assert compared > 20000 and failing > 2000, (compared, failing)
 
 
 def test_prefilter_skips_what_cannot_fail():

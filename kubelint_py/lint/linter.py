@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator
 
+from kubelint_py import prefilter
 from kubelint_py.lint.inventory import Inventory
-from kubelint_py.prefilter import compile_test
 from kubelint_py.lint.rules import Rule
 from kubelint_py.lint.targets import Target, extract, kind_keys
 from kubelint_py.model import Document, Problem, Severity, format_path
@@ -35,21 +35,25 @@ class Active:
     rule: Rule
     severity: Severity
     params: dict
-    _validator: Any = None
-    may_fail: Callable[[Any], bool] | None = None  # prefilter.compile_test: False where it cannot fail
+    _compiled: tuple | None = None  # (schema, test, jsonschema validator or None), built on first use
 
     def __getstate__(self) -> dict:
-        # compiled validators and tests stay in the process that built them (lambdas do not pickle)
-        return {**self.__dict__, "_validator": None, "may_fail": None}
+        # compiled tests stay in the process that built them (lambdas do not pickle)
+        return {**self.__dict__, "_compiled": None}
 
-    def validator(self) -> Any:
-        if self._validator is None:
-            from jsonschema import Draft202012Validator
-
+    def compiled(self) -> tuple[Any, Callable[[Any], bool], Any]:
+        """The rule's schema; a test that is False where the schema cannot fail; and jsonschema's
+        validator for a schema with keywords the test does not understand, None where the test is exact."""
+        if self._compiled is None:
             schema = self.rule.schema_for(self.params)
-            self._validator = Draft202012Validator(schema)
-            self.may_fail = compile_test(schema)
-        return self._validator
+            exact = prefilter.compile_exact(schema)
+            if exact is not None:
+                self._compiled = schema, exact, None
+            else:
+                from jsonschema import Draft202012Validator
+
+                self._compiled = schema, prefilter.compile_test(schema), Draft202012Validator(schema)
+        return self._compiled
 
 
 def activate(rules: Iterable[Rule], settings: dict[str, Setting], categories: dict[str, Setting]) -> list[Active]:
@@ -124,20 +128,23 @@ def _evaluate(active: Active, target: Target) -> Iterator[Problem]:
             stamped = _stamp(active, problem, _values(active, target.document, target))
             yield Problem(target.object_path(problem.path), stamped.message, stamped.fix, rule.id, stamped.severity)
         return
-    validator = active.validator()
-    if not active.may_fail(target.value):
+    schema, may_fail, validator = active.compiled()
+    if not may_fail(target.value):
         return
+    if validator is None:
+        failures = list(prefilter.failures(schema, target.value))
+    else:
+        errors = list(validator.iter_errors(target.value))
+        failures = [(tuple(error.absolute_path), error.instance) for error in errors]
+        release(errors)
     seen = set()
-    errors = list(validator.iter_errors(target.value))
-    for error in errors:
-        path = tuple(error.absolute_path)
+    for path, value in failures:
         if path in seen:  # one finding per key, however many subschemas it fails
             continue
         seen.add(path)
-        values = _values(active, target.document, target, target.object_path(path), error.instance)
+        values = _values(active, target.document, target, target.object_path(path), value)
         yield Problem(target.object_path(path), _fill(rule.message, values), _fill(rule.fix, values), rule.id,
                       active.severity)
-    release(errors)
 
 
 def _stamp(active: Active, problem: Problem, values: dict) -> Problem:
