@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterator
 
 from kubelint_py import apply, discovery, loader, reading
 from kubelint_py.lint.linter import Linter
-from kubelint_py.model import Document, Finding, ObjectRef, Problem, Severity
+from kubelint_py.model import Document, Finding, Problem, Severity
 from kubelint_py.schemas import Schemas, built_in_groups
 from kubelint_py.silence import Silencer
 
@@ -52,8 +52,9 @@ class Report:
     # offending lines, and the command that rendered each Kustomize directory.
     sources: dict[str, str] = field(default_factory=dict)
     rendered_by: dict[str, str] = field(default_factory=dict)
-    # (file, document number, object) of every document read, in input order: for per-document reports
-    inventory: list[tuple[str, int, ObjectRef]] = field(default_factory=list)
+    # every document read, in input order (a List's items one by one), with its object: for per-document
+    # reports; set by Run.finish
+    read: list[Document] = field(default_factory=list)
     max_file_bytes: int = reading.MAX_FILE_BYTES  # the limit the files were read with, for reading them again
 
     def count(self, severity: Severity) -> int:
@@ -187,7 +188,7 @@ class Run:
             document.locate_fn.release()
         self.report.findings = self._configured(self.silencer.filter(self.report.findings))
         self.report.findings.sort(key=Finding.sort_key)
-        self.report.inventory = [(d.file, d.index, d.ref) for d in self.documents]
+        self.report.read = self.documents
         return self.report
 
     def _configured(self, findings: list[Finding]) -> list[Finding]:

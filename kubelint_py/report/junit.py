@@ -50,8 +50,8 @@ def render_junit(report: Report, fail_on: Severity | None = Severity.ERROR) -> s
 def _cases(report: Report) -> dict[str, dict[tuple[int, ObjectRef], list[Finding]]]:
     """Findings by file and document, with every document read, in input order."""
     cases: dict[str, dict[tuple[int, ObjectRef], list[Finding]]] = {}
-    for file, document, ref in report.inventory:
-        cases.setdefault(file, {}).setdefault((document, ref), [])
+    for document in report.read:
+        cases.setdefault(document.file, {}).setdefault((document.index, document.ref), [])
     for finding in report.findings:
         per_file = cases.setdefault(finding.file, {})
         key = (finding.document, finding.object)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Iterator
+from weakref import WeakKeyDictionary
 
 from kubelint_py.lint.inventory import Inventory, PodTemplate, as_list, namespace_of, same_namespace
 from kubelint_py.model import Document, Problem
@@ -86,13 +87,23 @@ def _container_references(container: dict, path: tuple) -> Iterator[Reference]:
                                 item.get("optional") is True, what)
 
 
+# Six rules ask for the references of one run's pod templates: each template is walked once.
+_FOUND: WeakKeyDictionary[Inventory, list[tuple[PodTemplate, Reference]]] = WeakKeyDictionary()
+
+
 def _references(inventory: Inventory, kinds: tuple[str, ...]) -> Iterator[tuple[PodTemplate, Reference]]:
-    for template in inventory.pod_templates:
-        claims = _claim_templates(template)
-        for reference in pod_references(template):
-            if reference.kind in kinds and not reference.optional and not (
-                    reference.kind == "PersistentVolumeClaim" and reference.name in claims):
-                yield template, reference
+    """The references to objects of these kinds that the pods cannot do without."""
+    if inventory not in _FOUND:
+        _FOUND[inventory] = [(template, reference) for template in inventory.pod_templates
+                             for reference in _required(template)]
+    return ((template, reference) for template, reference in _FOUND[inventory] if reference.kind in kinds)
+
+
+def _required(template: PodTemplate) -> Iterator[Reference]:
+    claims = _claim_templates(template)
+    for reference in pod_references(template):
+        if not reference.optional and not (reference.kind == "PersistentVolumeClaim" and reference.name in claims):
+            yield reference
 
 
 def _claim_templates(template: PodTemplate) -> set[str]:
