@@ -294,11 +294,7 @@ def _check_in_parallel(run: Run, files: list[str], progress: Callable[[int, int]
 
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    defining = [path for path in files if _may_define_crds(path)]
-    chosen = set(defining)
-    others = [path for path in files if path not in chosen]
-    first = _batches(defining, run.options.jobs, later=sum(map(_size, others)))
-    tasks = first + _batches(others, run.options.jobs)
+    tasks, first = _tasks(files, run.options.jobs, run.options.max_file_bytes)
     counter = context.Value("i", 0)  # the next task to take
     results = context.Queue()
     workers = [context.Process(target=_work, args=(run.options, tasks, counter, results, number), daemon=True)
@@ -314,11 +310,11 @@ def _check_in_parallel(run: Run, files: list[str], progress: Callable[[int, int]
         parts[index] = part
         if not here:
             gc.freeze()  # unpickled objects hold no cycles: keep later collections from walking them
-        if index < len(first):
+        if index < first:
             first_done += 1
             if not here:  # CRDs read here went into run.schemas as they were read
                 run.add_crds(part[1])
-        if first_done == len(first):  # every CRD is known: validate what waited for one
+        if first_done == first:  # every CRD is known: validate what waited for one
             for waiting in parts:
                 if waiting is not None:
                     run.validate_deferred(waiting[2])  # empties the list
@@ -392,15 +388,23 @@ def _check_task(options: Options, schemas: Schemas, paths: list[str]) -> Part:
     return run.report, run.documents, run.deferred, run.silencer
 
 
-def _batches(files: list[str], jobs: int, later: int = 0) -> list[list[str]]:
-    """Consecutive files in tasks that shrink as the work left does (a task holds about 1/(2 jobs) of
-    the bytes still to check, `later` counting those of tasks to come after these): large tasks
+def _tasks(files: list[str], jobs: int, max_file_bytes: int = reading.MAX_FILE_BYTES) -> tuple[list[list[str]], int]:
+    """The tasks, and how many of them come first because their files may define CRDs."""
+    surveyed = [(path, *_survey(path, max_file_bytes)) for path in files]
+    defining = [(path, size) for path, crds, size in surveyed if crds]
+    others = [(path, size) for path, crds, size in surveyed if not crds]
+    first = _batches(defining, jobs, later=sum(size for _, size in others))
+    return first + _batches(others, jobs), len(first)
+
+
+def _batches(files: list[tuple[str, int]], jobs: int, later: int = 0) -> list[list[str]]:
+    """Consecutive (file, size) in tasks that shrink as the work left does (a task holds about 1/(2 jobs)
+    of the bytes still to check, `later` counting those of tasks to come after these): large tasks
     early, small ones at the end, so that nobody is left with a long task while the others idle."""
-    sizes = [_size(path) for path in files]
-    left = sum(sizes) + later
+    left = sum(size for _, size in files) + later
     batches: list[list[str]] = [[]]
     filled = 0
-    for path, size in zip(files, sizes):
+    for path, size in files:
         if filled >= max(left / (2 * jobs), MIN_TASK_BYTES):
             batches.append([])
             left -= filled
@@ -410,19 +414,17 @@ def _batches(files: list[str], jobs: int, later: int = 0) -> list[list[str]]:
     return [batch for batch in batches if batch]
 
 
-def _size(path: str) -> int:
-    try:
-        return os.path.getsize(path)
-    except OSError:
-        return 0
-
-
-def _may_define_crds(path: str) -> bool:
-    """Could this input hold a CustomResourceDefinition? Its bytes name the kind if it does."""
+def _survey(path: str, max_file_bytes: int) -> tuple[bool, int]:
+    """(could this input hold a CustomResourceDefinition, its size): its bytes name the kind if it does
+    (what lies beyond the size limit is never read)."""
     if not os.path.isfile(path):
-        return True  # a Kustomize directory, or something the loader will report
+        return True, 0  # a Kustomize directory, or something the loader will report
     try:
-        with open(path, "rb") as handle:
-            return b"CustomResourceDefinition" in handle.read()
+        descriptor = os.open(path, os.O_RDONLY)
+        try:
+            size = os.fstat(descriptor).st_size
+            return b"CustomResourceDefinition" in os.read(descriptor, min(size, max_file_bytes) + 1), size
+        finally:
+            os.close(descriptor)
     except OSError:
-        return True
+        return True, 0

@@ -31,7 +31,7 @@ def _inputs(tmp_path, count=60):
 def test_workers_give_the_output_of_one_process(kubelint, tmp_path):
     _inputs(tmp_path)
     files = sorted(str(p) for p in tmp_path.iterdir())
-    assert len(engine._batches(files, 2)) > 4  # several tasks, so both processes take some
+    assert len(engine._tasks(files, 2)[0]) > 4  # several tasks, so both processes take some
     one = kubelint("check", tmp_path, "--format", "json", "--jobs", "1")
     two = kubelint("check", tmp_path, "--format", "json", "--jobs", "2")
     assert one.stdout == two.stdout and len(json.loads(one.stdout)["findings"]) > 60
@@ -57,7 +57,7 @@ def test_workers_take_tasks_and_findings_are_unchanged(tmp_path, monkeypatch):
 
     alone = findings(1)
     assert alone == findings(3)
-    assert 0 < len(here) < len(engine._batches(sorted(str(p) for p in tmp_path.iterdir()), 3))
+    assert 0 < len(here) < len(engine._tasks(sorted(str(p) for p in tmp_path.iterdir()), 3)[0])
 
 
 @needs_fork
