@@ -107,7 +107,7 @@ def check(
     max_file_size: Annotated[int, typer.Option("--max-file-size", metavar="MIB", min=1,
                                                help="Largest file read, in MiB.")] = 32,
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1,
-                                                help="Worker processes (default: the number of CPUs).")] = None,
+                                                help="Processes checking files, this one included (default: the number of CPUs).")] = None,
     namespace: Annotated[Optional[str], typer.Option("--namespace", "-n", metavar="NS",
                                                      help="The namespace given to kubectl apply: objects without one go there.")] = None,
     assume_namespace: Annotated[Optional[List[str]], typer.Option("--assume-namespace", metavar="NS",
