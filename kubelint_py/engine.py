@@ -335,7 +335,7 @@ def _check_in_parallel(run: Run, files: list[str], progress: Callable[[int, int]
             worker.join()
     order = {path: position for position, path in enumerate(files)}
     for part in parts:
-        run.absorb(part)  # type: ignore[arg-type]
+        run.absorb(part)
     run.documents.sort(key=lambda document: order[document.file])
 
 

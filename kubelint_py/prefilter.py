@@ -245,8 +245,9 @@ Failure = tuple[tuple, Any]  # (path in the instance, the value there)
 
 
 def failures(schema: Any, instance: Any) -> Iterator[Failure]:
-    """Where `instance` fails `schema`, in the order jsonschema reports its errors (each keyword in
-    the schema's order). Only for schemas `compile_exact` accepts: other keywords are not looked at."""
+    """Where `instance` fails `schema`: the paths and values of jsonschema's errors, each keyword
+    looked at in the schema's order. Only for schemas `compile_exact` accepts: other keywords are not
+    looked at."""
     return _failures(schema, instance, (), schema)
 
 
@@ -269,14 +270,14 @@ def _failures(schema: Any, value: Any, path: tuple, root: Any) -> Iterator[Failu
         elif key == "patternProperties":
             if isinstance(value, dict):
                 for pattern, subschema in sub.items():
-                    search = _python_search(pattern)
+                    search = python_search(pattern)
                     for name, item in value.items():
                         if isinstance(name, str) and search(name):
                             yield from _failures(subschema, item, path + (name,), root)
         elif key == "additionalProperties":
             if isinstance(value, dict):
                 known = schema.get("properties") or {}
-                patterns = [_python_search(p) for p in schema.get("patternProperties") or {}]
+                patterns = [python_search(p) for p in schema.get("patternProperties") or {}]
                 extra = [name for name in value
                          if name not in known and not any(isinstance(name, str) and match(name) for match in patterns)]
                 if sub is False:
@@ -289,7 +290,7 @@ def _failures(schema: Any, value: Any, path: tuple, root: Any) -> Iterator[Failu
             if isinstance(value, list):
                 for index, item in enumerate(value):
                     yield from _failures(sub, item, path + (index,), root)
-        elif key in ("allOf",):
+        elif key == "allOf":
             for subschema in sub:
                 yield from _failures(subschema, value, path, root)
         elif key == "if":
@@ -300,11 +301,11 @@ def _failures(schema: Any, value: Any, path: tuple, root: Any) -> Iterator[Failu
             yield from _failures(_resolve(sub, root), value, path, root)
         elif key in ("then", "else") or key in _ANNOTATIONS:
             continue
-        elif _fails_here(key, sub, schema, value, root):
+        elif _fails_here(key, sub, value, root):
             yield path, value
 
 
-def _fails_here(key: str, sub: Any, schema: dict, value: Any, root: Any) -> bool:
+def _fails_here(key: str, sub: Any, value: Any, root: Any) -> bool:
     """Does a keyword that reports at the instance itself fail?"""
     if key == "required":
         return isinstance(value, dict) and any(name not in value for name in sub)
@@ -324,7 +325,7 @@ def _fails_here(key: str, sub: Any, schema: dict, value: Any, root: Any) -> bool
     if key == "enum":
         return not any(_same(value, item) for item in sub)
     if key == "pattern":
-        return isinstance(value, str) and _python_search(sub)(value) is None
+        return isinstance(value, str) and python_search(sub)(value) is None
     if key == "type":
         return not any(_TYPES[name](value) for name in ([sub] if isinstance(sub, str) else sub))
     raise ValueError(f"keyword {key!r} is not understood here")  # compile_exact would have refused the schema
@@ -335,8 +336,3 @@ def _resolve(reference: str, root: dict) -> Any:
     if isinstance(base, str) and reference.startswith(f"{base}#"):
         reference = reference[len(base):]
     return root["$defs"][reference[len("#/$defs/"):]]
-
-
-@lru_cache(maxsize=256)
-def _python_search(expression: str) -> Callable[[str], Any]:
-    return re.compile(expression).search

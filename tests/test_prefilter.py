@@ -49,8 +49,8 @@ def _vocabulary(schema: Any, keys: set, values: list) -> None:
             _vocabulary(item, keys, values)
 
 
-def _instances(schema: Any):
-    keys, values = set(), []
+def _instances(schema: Any, names: tuple = ()):
+    keys, values = set(names), []
     _vocabulary(schema, keys, values)
     scalars = st.sampled_from([v for v in values + GENERIC if not isinstance(v, (dict, list))])
     names = st.sampled_from(sorted(keys) or ["x"])
@@ -77,15 +77,45 @@ def test_prefilter_never_skips_a_failing_instance(rule):
     check()
 
 
-def _places(found) -> list[tuple[tuple, int]]:
-    """(path, identity of the value there), the first of each path: what a rule's findings are made of."""
+# Schemas with every keyword compile_exact accepts, for user rules that use more than the built-in ones.
+KEYWORD_SCHEMAS = [
+    {"type": "object", "additionalProperties": False, "properties": {"a": {"type": "integer", "minimum": 1}},
+     "patternProperties": {"^x-": {"type": "string", "maxLength": 3}}},
+    {"additionalProperties": {"oneOf": [{"type": "string", "minLength": 2}, {"const": 7}]}},
+    {"properties": {"replicas": {"exclusiveMinimum": 0, "maximum": 22}, "items": {"type": "array", "minItems": 1,
+                                                                                  "maxItems": 2, "items": {"enum": ["ALL", 1, None]}}},
+     "minProperties": 1, "maxProperties": 3},
+    {"$defs": {"named": {"required": ["name"], "properties": {"name": {"pattern": "^[a-z]+$"}}}},
+     "properties": {"a": {"$ref": "#/$defs/named"}, "b": {"items": {"$ref": "#/$defs/named"}}},
+     "if": {"required": ["a"]}, "then": {"not": {"required": ["b"]}}, "else": {"anyOf": [{"required": ["b"]},
+                                                                                          {"type": "null"}]}},
+    {"allOf": [{"contains": {"const": "ALL"}}, {"type": "array"}], "oneOf": [{"maxItems": 1}, {"minItems": 3}]},
+]
+
+
+@pytest.mark.parametrize("schema", KEYWORD_SCHEMAS)
+def test_failures_of_every_understood_keyword_are_where_jsonschema_puts_them(schema):
+    assert compile_exact(schema) is not None
+    validator = Draft202012Validator(schema)
+
+    @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(_instances(schema, names=("x-a", "x-long", "other", "name")))
+    def check(instance):
+        assert _places(failures(schema, instance)) == _jsonschema_places(validator, instance), instance
+
+    check()
+
+
+def _places(found) -> dict[tuple, int]:
+    """{path: identity of the value there}: what a rule's findings are made of (the reporters sort
+    them; jsonschema visits additional properties in no fixed order)."""
     seen: dict[tuple, int] = {}
     for path, value in found:
         seen.setdefault(path, id(value))
-    return list(seen.items())
+    return seen
 
 
-def _jsonschema_places(validator, instance) -> list[tuple[tuple, int]]:
+def _jsonschema_places(validator, instance) -> dict[tuple, int]:
     return _places((tuple(error.absolute_path), error.instance) for error in validator.iter_errors(instance))
 
 
