@@ -423,7 +423,9 @@ def _survey(path: str, max_file_bytes: int) -> tuple[bool, int]:
         descriptor = os.open(path, os.O_RDONLY)
         try:
             size = os.fstat(descriptor).st_size
-            return b"CustomResourceDefinition" in os.read(descriptor, min(size, max_file_bytes) + 1), size
+            data = os.read(descriptor, min(size, max_file_bytes) + 1)
+            utf16 = data.startswith((b"\xff\xfe", b"\xfe\xff"))  # its bytes cannot tell
+            return utf16 or b"CustomResourceDefinition" in data, size
         finally:
             os.close(descriptor)
     except OSError:

@@ -22,8 +22,6 @@ def error_finding(file: str, line: int, column: int, index: int, rule: str, mess
     return Finding(rule, Severity.ERROR, message, fix, file, line, column, index)
 
 
-
-
 def decode(data: bytes, file: str) -> tuple[str | None, Finding | None]:
     """Bytes to text, or the one finding that says why not."""
     if data.startswith(b"\xef\xbb\xbf"):

@@ -80,3 +80,23 @@ def test_a_failing_worker_stops_the_run(tmp_path, monkeypatch, failure):
         engine.check([str(tmp_path)], engine.Options(resolve_version(None), jobs=2))
     expected = "ValueError: broken in the worker" if failure == "raise" else "a worker process died"
     assert expected in str(raised.value)
+
+
+@needs_fork
+def test_custom_resources_wait_for_a_crd_in_any_file(tmp_path, monkeypatch):
+    """Custom resources in the first files, their CRD in the last one and in UTF-16 (its bytes do not
+    spell the kind): the same findings with workers as without."""
+    _inputs(tmp_path)
+    crds = FIXTURES / "check" / "crd"
+    for n in range(3):
+        (tmp_path / f"a-backups-{n}.yaml").write_text((crds / "backups.yaml").read_text())
+    (tmp_path / "z-crd.yaml").write_bytes((crds / "crd.yaml").read_text().encode("utf-16"))
+    monkeypatch.setattr(engine, "MIN_TASK_BYTES", 1)
+
+    def findings(jobs):
+        report = engine.check([str(tmp_path)], engine.Options(resolve_version(None), jobs=jobs))
+        return [(f.file, f.line, f.rule) for f in report.findings]
+
+    alone = findings(1)
+    assert sum(rule == "schema/unknown-field" and "backups" in file for file, _, rule in alone) == 3
+    assert findings(2) == alone
