@@ -268,7 +268,8 @@ def check(paths: list[str], options: Options, progress: Callable[[int, int], Non
                 run.check_file(path)
                 if progress:
                     progress(done, len(files))
-        return run.finish()  # what little cyclic garbage finishing leaves is the collector's once it is back on
+        # what little cyclic garbage finishing leaves is the collector's once it is back on
+        return run.finish()
     finally:
         gc.unfreeze()
         if collecting:
@@ -339,7 +340,8 @@ def _check_in_parallel(run: Run, files: list[str], progress: Callable[[int, int]
     run.documents.sort(key=lambda document: order[document.file])
 
 
-def _received(results: Any, workers: list[Any], finished: set[int], block: bool) -> Iterator[tuple[int, Part]]:
+def _received(results: Any, workers: list[Any], finished: set[int],
+              block: bool) -> Iterator[tuple[int, Part]]:
     """(task, part) pairs sent by the workers: those waiting already, or all that are to come when `block`."""
     import queue
 
@@ -370,7 +372,8 @@ def _take(counter: Any) -> int:
 def _work(options: Options, tasks: list[list[str]], counter: Any, results: Any, number: int) -> None:
     """A worker process: checks tasks until none is left, then sends its number."""
     gc.disable()
-    schemas = Schemas(options.kubernetes_version, options.strict, options.schema_dirs)  # compiles each validator once
+    # one Schemas per process: it compiles each validator once
+    schemas = Schemas(options.kubernetes_version, options.strict, options.schema_dirs)
     try:
         while (index := _take(counter)) < len(tasks):
             results.put((index, _check_task(options, schemas, tasks[index])))
@@ -388,7 +391,8 @@ def _check_task(options: Options, schemas: Schemas, paths: list[str]) -> Part:
     return run.report, run.documents, run.deferred, run.silencer
 
 
-def _tasks(files: list[str], jobs: int, max_file_bytes: int = reading.MAX_FILE_BYTES) -> tuple[list[list[str]], int]:
+def _tasks(files: list[str], jobs: int,
+           max_file_bytes: int = reading.MAX_FILE_BYTES) -> tuple[list[list[str]], int]:
     """The tasks, and how many of them come first because their files may define CRDs."""
     surveyed = [(path, *_survey(path, max_file_bytes)) for path in files]
     defining = [(path, size) for path, crds, size in surveyed if crds]

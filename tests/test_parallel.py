@@ -21,7 +21,7 @@ def _inputs(tmp_path, count=60):
     """Copies of the check fixtures (each file's findings differ) under a long header comment, so
     that they make several tasks."""
     sources = sorted((FIXTURES / "check").glob("*.yaml"))
-    header = "".join(f"# {n:03} Licensed under the Apache License, Version 2.0 (the \"License\").\n" for n in range(64))
+    header = "".join(f"# {n:03} Licensed under the Apache License, Version 2.0.\n" for n in range(64))
     for n in range(count):
         text = sources[n % len(sources)].read_text()
         (tmp_path / f"app-{n:02}.yaml").write_text(header + text.replace("name: web", f"name: web-{n}"))
