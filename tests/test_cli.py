@@ -97,3 +97,20 @@ def test_python_dash_m_and_version():
     result = subprocess.run([sys.executable, "-m", "kubelint_py", "check", "fixtures/examples"], capture_output=True,
                             text=True, cwd="/")
     assert result.returncode == 2 and "no such file or directory" in result.stdout  # relative to the cwd, from anywhere
+
+
+def test_a_valid_manifest_with_rule_findings_never_imports_jsonschema(tmp_path):
+    """Start-up cost: the built-in rules place their findings themselves (prefilter.failures), and
+    valid objects pass the compiled schema test, so jsonschema is left unimported."""
+    manifest = tmp_path / "web.yaml"
+    manifest.write_text("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n"
+                        "  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n"
+                        "      labels: {app: web}\n    spec:\n      containers:\n        - name: web\n"
+                        "          image: nginx:latest\n")
+    probe = ("import json, sys; from kubelint_py import engine; from kubelint_py.schemas import resolve_version; "
+             f"report = engine.check([{str(manifest)!r}], engine.Options(resolve_version(None))); "
+             "print(json.dumps([len(report.findings), [f.rule for f in report.findings if f.rule.startswith('schema/')], "
+             "'jsonschema' in sys.modules]))")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT)
+    count, schema_findings, imported = json.loads(result.stdout)
+    assert count > 5 and schema_findings == [] and not imported
