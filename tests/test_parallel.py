@@ -100,3 +100,23 @@ def test_custom_resources_wait_for_a_crd_in_any_file(tmp_path, monkeypatch):
     alone = findings(1)
     assert sum(rule == "schema/unknown-field" and "backups" in file for file, _, rule in alone) == 3
     assert findings(2) == alone
+
+
+@needs_fork
+def test_bad_inputs_through_workers_are_all_reported(tmp_path, monkeypatch):
+    """The catalogue of broken files, twice over, each file its own task: every document read is
+    checked or reported, and the report is the one a single process gives."""
+    for copy in range(2):
+        for path in sorted((FIXTURES / "bad").glob("*.yaml")):
+            (tmp_path / f"{copy}-{path.name}").write_bytes(path.read_bytes())
+    assert len(list(tmp_path.iterdir())) >= engine.PARALLEL_MIN_FILES
+    monkeypatch.setattr(engine, "MIN_TASK_BYTES", 1)
+
+    def report(jobs):
+        found = engine.check([str(tmp_path)], engine.Options(resolve_version(None), jobs=jobs))
+        return found.findings, found.documents, found.checked, found.unreadable
+
+    alone = report(1)
+    findings, documents, checked, unreadable = alone
+    assert documents == checked + unreadable and unreadable > 20
+    assert report(2) == alone
