@@ -188,6 +188,16 @@ def test_events_of_a_pod_named_only_in_get_events_carry_the_namespace_of_schedul
     assert entry.namespace == "shop"
 
 
+def test_a_node_object_quotes_its_conditions_as_the_pods_do():
+    """`get node -o yaml`: the condition quoted as evidence, without an empty reason or message."""
+    node = DIAGNOSE.joinpath("eviction-node", "node-disk-pressure.yaml").read_text()
+    entry = _diagnosed(node)["worker-9"]
+    assert entry.diagnoses[0].evidence == [
+        "status.conditions[DiskPressure]: True KubeletHasDiskPressure: kubelet has disk pressure"]
+    bare = node.replace("      reason: KubeletHasDiskPressure\n      message: kubelet has disk pressure\n", "")
+    assert _diagnosed(bare)["worker-9"].diagnoses[0].evidence == ["status.conditions[DiskPressure]: True"]
+
+
 def test_wrapped_event_messages_are_joined():
     entry = _diagnosed(DIAGNOSE.joinpath("image-pull", "private-ca-x509.txt").read_text())["portal-0"]
     assert any("failed to verify certificate: x509" in line for line in entry.diagnoses[0].evidence)

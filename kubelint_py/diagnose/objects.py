@@ -195,13 +195,7 @@ def _node(body: dict, file: str) -> Node:
         node.quotes["taints"] = f"spec.taints: {', '.join(node.taints)}"
     node.unschedulable = spec.get("unschedulable") is True
     node.quotes["unschedulable"] = f"spec.unschedulable: {str(node.unschedulable).lower()}"
-    for condition in _list(status.get("conditions")):
-        condition = _dict(condition)
-        kind = _text(condition.get("type"))
-        node.conditions[kind] = (_text(condition.get("status")), _text(condition.get("reason")),
-                                 _text(condition.get("message")))
-        node.quotes[f"condition:{kind}"] = (f"status.conditions[{kind}]: {condition.get('status')} "
-                                            f"{condition.get('reason', '')}: {condition.get('message', '')}")
+    _read_conditions(status, node)
     node.allocatable = {k: _text(v) for k, v in _dict(status.get("allocatable")).items()}
     return node
 
