@@ -66,12 +66,12 @@ class _Lines:
         return lines[line - 1] if 0 < line <= len(lines) else None
 
 
-def render_text(report: Report, color: bool = False, width: int = 120, detail: str = "full") -> str:
+def render_text(report: Report, color: bool = False, detail: str = "full") -> str:
     """Findings grouped by file, each with its source line, a caret and the fix; a summary last.
 
     detail "summary": only the count of findings per rule and the summary line; "quiet": only the
-    findings, and nothing at all when there are none. `width` is kept for callers; lines are not
-    wrapped, so that a terminal or a log viewer wraps them.
+    findings, and nothing at all when there are none. Lines are not wrapped: a terminal or a log
+    viewer wraps them.
     """
     paint = _painter(color)
     out: list[str] = []
